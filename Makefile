@@ -1,0 +1,68 @@
+# Arrears: two commands do all set-up on a fresh machine.
+#   make run   install, migrate, load the demo and serve web + worker + beat
+#   make test  install the test tools and run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev messages migrate demo lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# The demo runs with DEBUG on; a real deployment sets its own environment
+# (docs/operations.md).
+.env:
+	printf 'DEBUG=true\n' > $@
+
+# Compile the Chinese catalogue (needs gettext's msgfmt).
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(PY) manage.py compilemessages --ignore=$(VENV) -v0; \
+	else \
+		echo "gettext is missing: the interface will only speak English (apt-get install gettext)"; \
+	fi
+
+migrate: install .env
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py seed_demo_staff
+
+run: .env
+	scripts/install-system-packages run
+	$(MAKE) messages demo
+	@echo "Arrears is starting on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops the web server and the worker)"
+	scripts/run-demo
+
+# Against SQLite and in-process Celery unless DATABASE_URL and
+# CELERY_BROKER_URL say otherwise. pytest's "no tests ran" (exit 5) counts as
+# a failure: a suite that runs nothing has proved nothing.
+test:
+	scripts/install-system-packages test
+	$(MAKE) install-dev messages
+	@$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
+		[ $$status -eq 5 ] && echo "pytest collected no tests: that is a failure here"; \
+		exit $$status; }
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install-dev
+	@ls bench/*.py >/dev/null 2>&1 && for script in bench/*.py; do $(PY) $$script || exit 1; done || echo "no benchmarks yet"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,77 @@
+"""
+The permission matrix: the one place that says which role may do what.
+
+Views ask through `CapabilityRequiredMixin` / `capability_required`, selectors
+and templates through `user_can`. Later apps add their capabilities here, so
+that the whole matrix can be read (and reviewed by compliance) in one screen.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+
+
+class Capability(models.TextChoices):
+    ADMINISTER = "admin.site", _("Manage users, roles and teams in the administration site")
+    VIEW_AUDIT_TRAIL = "audit.view", _("See every staff member's audit trail")
+    VIEW_ALL_TEAMS = "teams.view_all", _("See every team and its members")
+    VIEW_LED_TEAMS = "teams.view_led", _("See the teams one leads and their members")
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.COLLECTOR: frozenset(),
+    Role.FIELD_AGENT: frozenset(),
+    Role.TEAM_LEAD: frozenset({Capability.VIEW_LED_TEAMS}),
+    Role.LEGAL_OFFICER: frozenset(),
+    Role.MANAGER: frozenset({Capability.VIEW_AUDIT_TRAIL, Capability.VIEW_ALL_TEAMS}),
+    Role.AGENCY_AGENT: frozenset(),
+    Role.ADMIN: frozenset({Capability.ADMINISTER, Capability.VIEW_AUDIT_TRAIL, Capability.VIEW_ALL_TEAMS}),
+}
+
+
+def user_can(user, capability: str) -> bool:
+    """Whether `user` holds `capability`. Anonymous and inactive users hold none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def require_capability(user, capability: str) -> None:
+    """Raise PermissionDenied (a 403 page) unless `user` holds `capability`."""
+    if not user_can(user, capability):
+        raise PermissionDenied
+
+
+def _refusal(request, capability: str):
+    """A redirect to the login page for a visitor; 403 for a user without the right."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    require_capability(request.user, capability)
+    return None
+
+
+class CapabilityRequiredMixin:
+    """For class-based views: log in first, then hold `capability`, else 403."""
+
+    capability: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        return _refusal(request, self.capability) or super().dispatch(request, *args, **kwargs)
+
+
+def capability_required(capability: str):
+    """For function views: the same rule as CapabilityRequiredMixin."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            return _refusal(request, capability) or view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from accounts import selectors, services
+from accounts.filters import AuditEventFilter
+from accounts.forms import LanguageForm, LoginForm
+from accounts.permissions import Capability, CapabilityRequiredMixin, user_can
+from accounts.roles import Role
+from accounts.tables import AuditEventTable
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class HomeView(TemplateView):
+    """Each role lands on its own page: accounts/home/<role>.html."""
+
+    def get_template_names(self):
+        return [f"accounts/home/{self.request.user.role}.html"]
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        context["my_recent_events"] = selectors.audit_events_visible_to(user).filter(actor=user)[:8]
+        if user_can(user, Capability.VIEW_AUDIT_TRAIL):
+            context["recent_events"] = selectors.audit_events_visible_to(user)[:12]
+        teams = selectors.teams_visible_to(user)
+        if user_can(user, Capability.VIEW_LED_TEAMS) or user_can(user, Capability.VIEW_ALL_TEAMS):
+            context["teams"] = list(teams)
+            context["members"] = list(selectors.team_members(teams).select_related("team"))
+        if user_can(user, Capability.ADMINISTER):
+            counts = selectors.staff_count_by_role()
+            context["staff_by_role"] = [(label, counts.get(value, 0)) for value, label in Role.choices]
+        return context
+
+
+home = login_required(HomeView.as_view())
+
+
+class AuditTrailView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
+    capability = Capability.VIEW_AUDIT_TRAIL
+    filterset_class = AuditEventFilter
+    table_class = AuditEventTable
+    template_name = "accounts/audit_trail.html"
+    # The trail grows without end: page without counting the whole table.
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return selectors.audit_events_visible_to(self.request.user)
+
+
+@require_POST
+def language_switch(request):
+    """Switch the interface language; logged-in users keep their choice across sessions."""
+    form = LanguageForm(request.POST)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if not form.is_valid():
+        messages.error(request, services.LANGUAGE_UNKNOWN)
+        return response
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 60 * 60,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

@@ -1,0 +1,81 @@
+"""Each role lands on its own home page and sees only the navigation it may use."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+# What each role's navigation shows; the keys are the data-nav attributes.
+EXPECTED_NAVIGATION = {
+    Role.COLLECTOR: {"home"},
+    Role.FIELD_AGENT: {"home"},
+    Role.TEAM_LEAD: {"home"},
+    Role.LEGAL_OFFICER: {"home"},
+    Role.MANAGER: {"home", "audit"},
+    Role.AGENCY_AGENT: {"home"},
+    Role.ADMIN: {"home", "audit", "admin"},
+}
+
+INTRO_WORDS = {
+    Role.COLLECTOR: "You work overdue cases",
+    Role.FIELD_AGENT: "You visit borrowers",
+    Role.TEAM_LEAD: "You balance your teams",
+    Role.LEGAL_OFFICER: "litigation files",
+    Role.MANAGER: "You configure segments and strategies",
+    Role.AGENCY_AGENT: "placed with your agency",
+    Role.ADMIN: "You manage staff users",
+}
+
+
+def navigation_keys(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'data-nav="([^"]+)"', html))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_lands_on_its_home_with_its_navigation(client, user_of_role, role, django_assert_max_num_queries):
+    client.force_login(user_of_role(role))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("accounts:home"))
+    assert response.status_code == 200
+    assert f'data-role="{role}"' in response.text
+    assert INTRO_WORDS[role] in response.text
+    assert navigation_keys(response.text) == EXPECTED_NAVIGATION[role]
+
+
+def test_team_lead_sees_the_teams_they_lead_and_not_others(client, team_lead, collector, outsider):
+    client.force_login(team_lead)
+    response = client.get(reverse("accounts:home"))
+    assert "Early A" in response.text
+    assert str(collector) in response.text
+    assert "Early B" not in response.text
+    assert str(outsider) not in response.text
+
+
+def test_manager_sees_latest_staff_activity(client, manager, collector):
+    client.post(reverse("accounts:login"), {"username": "collector", "password": "wrong"})
+    client.force_login(manager)
+    response = client.get(reverse("accounts:home"))
+    assert "Latest staff activity" in response.text
+    assert "accounts.login_failed" in response.text
+
+
+def test_collector_sees_only_their_own_actions(client, collector, manager):
+    from accounts.services import audit_record
+
+    audit_record(action="accounts.test.manager_did", actor=manager)
+    audit_record(action="accounts.test.collector_did", actor=collector)
+    client.force_login(collector)
+    response = client.get(reverse("accounts:home"))
+    assert "accounts.test.collector_did" in response.text
+    assert "accounts.test.manager_did" not in response.text
+
+
+def test_admin_sees_staff_counts_by_role(client, admin_user, collector, outsider):
+    client.force_login(admin_user)
+    response = client.get(reverse("accounts:home"))
+    assert ("Collector", 2) in response.context["staff_by_role"]
+    assert reverse("admin:accounts_user_changelist") in response.text
