@@ -27,10 +27,10 @@ install-dev: $(VENV)/.installed-dev
 .env:
 	printf 'DEBUG=true\n' > $@
 
-# Compile the Chinese catalogue (needs gettext's msgfmt).
+# Compile the Chinese catalogue (needs gettext's msgfmt; no settings needed).
 messages: install
 	@if command -v msgfmt >/dev/null 2>&1; then \
-		$(PY) manage.py compilemessages --ignore=$(VENV) -v0; \
+		env -u DJANGO_SETTINGS_MODULE $(VENV)/bin/django-admin compilemessages --ignore=$(VENV) --ignore=var -v0; \
 	else \
 		echo "gettext is missing: the interface will only speak English (apt-get install gettext)"; \
 	fi
