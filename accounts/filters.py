@@ -1,6 +1,7 @@
 import datetime
 
 import django_filters
+from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +27,12 @@ class AuditEventFilter(django_filters.FilterSet):
         empty_label=_("Any"),
     )
     target_id = django_filters.CharFilter(label=_("Object id"))
-    date_from = django_filters.DateFilter(label=_("From"), method="filter_date_from")
-    date_to = django_filters.DateFilter(label=_("To"), method="filter_date_to")
+    date_from = django_filters.DateFilter(
+        label=_("From"), method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"), method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = AuditEvent
