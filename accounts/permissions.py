@@ -21,16 +21,30 @@ class Capability(models.TextChoices):
     VIEW_AUDIT_TRAIL = "audit.view", _("See every staff member's audit trail")
     VIEW_ALL_TEAMS = "teams.view_all", _("See every team and its members")
     VIEW_LED_TEAMS = "teams.view_led", _("See the teams one leads and their members")
+    VIEW_LENDING = "lending.view", _("See borrowers, their accounts, schedules and payments")
+    SEE_FULL_NATIONAL_ID = "lending.national_id", _("See national ids unmasked")
+    IMPORT_DATA = "lending.import", _("Import data from the core system and manage intake tokens")
 
 
+# Agency agents see borrowers only through the cases placed with their agency
+# (the collection app), never by browsing lending.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COLLECTOR: frozenset(),
-    Role.FIELD_AGENT: frozenset(),
-    Role.TEAM_LEAD: frozenset({Capability.VIEW_LED_TEAMS}),
-    Role.LEGAL_OFFICER: frozenset(),
-    Role.MANAGER: frozenset({Capability.VIEW_AUDIT_TRAIL, Capability.VIEW_ALL_TEAMS}),
+    Role.COLLECTOR: frozenset({Capability.VIEW_LENDING}),
+    Role.FIELD_AGENT: frozenset({Capability.VIEW_LENDING}),
+    Role.TEAM_LEAD: frozenset({Capability.VIEW_LED_TEAMS, Capability.VIEW_LENDING}),
+    Role.LEGAL_OFFICER: frozenset({Capability.VIEW_LENDING, Capability.SEE_FULL_NATIONAL_ID}),
+    Role.MANAGER: frozenset({Capability.VIEW_AUDIT_TRAIL, Capability.VIEW_ALL_TEAMS, Capability.VIEW_LENDING}),
     Role.AGENCY_AGENT: frozenset(),
-    Role.ADMIN: frozenset({Capability.ADMINISTER, Capability.VIEW_AUDIT_TRAIL, Capability.VIEW_ALL_TEAMS}),
+    Role.ADMIN: frozenset(
+        {
+            Capability.ADMINISTER,
+            Capability.VIEW_AUDIT_TRAIL,
+            Capability.VIEW_ALL_TEAMS,
+            Capability.VIEW_LENDING,
+            Capability.SEE_FULL_NATIONAL_ID,
+            Capability.IMPORT_DATA,
+        }
+    ),
 }
 
 

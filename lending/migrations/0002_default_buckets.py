@@ -1,0 +1,25 @@
+from django.db import migrations
+
+# M0 is current; M1 to M6 are the 30-day ranges; M6+ everything beyond 180 days.
+DEFAULT_BUCKETS = [
+    ("M0", "Current", 0, 0),
+    ("M1", "1-30", 1, 30),
+    ("M2", "31-60", 31, 60),
+    ("M3", "61-90", 61, 90),
+    ("M4", "91-120", 91, 120),
+    ("M5", "121-150", 121, 150),
+    ("M6", "151-180", 151, 180),
+    ("M6+", "180+", 181, None),
+]
+
+
+def create_buckets(apps, schema_editor):
+    Bucket = apps.get_model("lending", "Bucket")
+    for code, label, min_days, max_days in DEFAULT_BUCKETS:
+        Bucket.objects.get_or_create(code=code, defaults={"label": label, "min_days": min_days, "max_days": max_days})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lending", "0001_initial")]
+
+    operations = [migrations.RunPython(create_buckets, migrations.RunPython.noop)]
