@@ -110,9 +110,7 @@ class Borrower(models.Model):
     national_id = models.CharField(_("national id"), max_length=32, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     employer = models.CharField(_("employer"), max_length=200, blank=True)
-    monthly_income = models.DecimalField(
-        _("monthly income"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
+    monthly_income = models.DecimalField(_("monthly income"), max_digits=14, decimal_places=2, null=True, blank=True)
     province = models.CharField(_("province"), max_length=50, blank=True, db_index=True)
     city = models.CharField(_("city"), max_length=50, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
@@ -133,6 +131,11 @@ class Borrower(models.Model):
         verbose_name = _("borrower")
         verbose_name_plural = _("borrowers")
         ordering = ["name", "id"]
+        indexes = [
+            # Staff look borrowers up by national id and by the start of the name.
+            models.Index(fields=["national_id"], name="borrower_national_id_idx"),
+            models.Index(fields=["name"], name="borrower_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self):
         return self.name
@@ -182,6 +185,7 @@ class ContactPoint(models.Model):
         verbose_name = _("contact point")
         verbose_name_plural = _("contact points")
         ordering = ["borrower", "owner", "-is_primary", "kind", "id"]
+        indexes = [models.Index(fields=["value"], name="contact_point_value_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner="borrower") | ~Q(relation=""),
@@ -279,6 +283,9 @@ class CreditLimitChange(models.Model):
         verbose_name_plural = _("credit limit changes")
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self):
+        return f"{self.account_id}: {self.previous_limit} -> {self.new_limit}"
+
 
 class Installment(models.Model):
     """
@@ -289,7 +296,9 @@ class Installment(models.Model):
     account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="installments")
     number = models.PositiveIntegerField(_("number"))
     order_reference = models.CharField(_("order reference"), max_length=64, blank=True)
-    lent_on = models.DateField(_("lent on"), help_text=_("When the principal was lent: the charges cap runs from here."))
+    lent_on = models.DateField(
+        _("lent on"), help_text=_("When the principal was lent: the charges cap runs from here.")
+    )
     due_on = models.DateField(_("due on"))
     principal_due = money_field(_("principal due"))
     interest_due = money_field(_("interest due"))
@@ -380,7 +389,9 @@ class Payment(models.Model):
 
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     received_at = models.DateTimeField(_("received at"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
@@ -426,6 +437,9 @@ class PaymentAllocation(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
             models.UniqueConstraint(fields=["payment", "installment", "component"], name="allocation_unique_part"),
         ]
+
+    def __str__(self):
+        return f"{self.payment_id} -> {self.installment_id} {self.component} {self.amount}"
 
 
 # --- Delinquency ---------------------------------------------------------------
@@ -483,6 +497,9 @@ class DelinquencySnapshot(models.Model):
             models.UniqueConstraint(fields=["account", "snapshot_date"], name="snapshot_account_day_unique"),
         ]
         indexes = [models.Index(fields=["snapshot_date", "bucket"], name="snapshot_day_bucket_idx")]
+
+    def __str__(self):
+        return f"{self.account_id} {self.snapshot_date} {self.bucket}"
 
 
 # --- Intake --------------------------------------------------------------------
@@ -565,6 +582,9 @@ class ImportRowError(models.Model):
         verbose_name = _("import row error")
         verbose_name_plural = _("import row errors")
         ordering = ["batch", "row_number", "id"]
+
+    def __str__(self):
+        return f"row {self.row_number} {self.column}: {self.reason}"
 
 
 class IntakeToken(models.Model):

@@ -9,13 +9,13 @@ pytestmark = pytest.mark.django_db
 
 # What each role's navigation shows; the keys are the data-nav attributes.
 EXPECTED_NAVIGATION = {
-    Role.COLLECTOR: {"home"},
-    Role.FIELD_AGENT: {"home"},
-    Role.TEAM_LEAD: {"home"},
-    Role.LEGAL_OFFICER: {"home"},
-    Role.MANAGER: {"home", "audit"},
+    Role.COLLECTOR: {"home", "borrowers"},
+    Role.FIELD_AGENT: {"home", "borrowers"},
+    Role.TEAM_LEAD: {"home", "borrowers"},
+    Role.LEGAL_OFFICER: {"home", "borrowers"},
+    Role.MANAGER: {"home", "borrowers", "audit"},
     Role.AGENCY_AGENT: {"home"},
-    Role.ADMIN: {"home", "audit", "admin"},
+    Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin"},
 }
 
 INTRO_WORDS = {

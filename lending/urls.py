@@ -1,0 +1,13 @@
+from django.urls import path
+
+from lending import views
+from lending.intake.urls import urlpatterns as intake_urlpatterns
+
+app_name = "lending"
+
+urlpatterns = [
+    path("borrowers/", views.BorrowerListView.as_view(), name="borrower_list"),
+    path("borrowers/<int:pk>/", views.borrower_detail, name="borrower_detail"),
+    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
+    *intake_urlpatterns,
+]
