@@ -10,6 +10,7 @@ SQLite and Celery's filesystem transport under `var/`, nothing else to install.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -244,7 +245,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired_task",
         "schedule": 60 * 60,
     },
+    # Days past due, buckets, penalty and snapshots for the day that has just
+    # ended (docs/nightly-run.md). In the lender's time zone (CELERY_TIMEZONE).
+    "lending-nightly-run": {
+        "task": "lending.tasks.nightly_run_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
+
+# --- Intake from the core system (docs/intake.md) ------------------------------
+
+INTAKE_MAX_FILE_BYTES = env.int("INTAKE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 
 # --- Logging ----------------------------------------------------------------
 

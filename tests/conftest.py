@@ -89,3 +89,13 @@ def user_of_role(db):
         return UserFactory(username=kwargs.pop("username", f"as_{role}"), role=role, **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request activates its user's language in the thread; do not let it leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -1,0 +1,434 @@
+"""
+The nightly delinquency run: accrue penalty and late fees within the cap,
+recompute every account's days past due, overdue amounts and bucket, and
+write the day's snapshots. Set-based: a handful of SQL statements over all
+rows, in one transaction, never a Python loop over accounts.
+
+This module holds all of lending's raw SQL for the run. The statements are
+written once; the few spots where PostgreSQL and SQLite (3.40, the demo)
+really differ — date arithmetic, GREATEST/LEAST, rounding of SQLite's
+floating decimals, data-modifying CTEs — come from `_Dialect`.
+
+Every step is idempotent: run the same date twice and the second run writes
+nothing (no accrual, no account row, no snapshot row). Accrual never goes
+backwards: replaying an earlier date accrues nothing already accrued. The
+account figures and the snapshots are recomputed for the date run, from the
+installments as they are now, so replay missed nights in date order.
+
+Accounts by status: every account is refreshed and snapshotted whatever its
+status (a charged-off or sold account's arrears are still reported).
+Penalty and late fees stop for charged-off and sold accounts: their
+installments' `penalty_accrued_through` still moves on, so those days are
+never charged later.
+"""
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
+
+from lending.models import Bucket, CreditAccount, CreditProduct, DelinquencySnapshot, Installment
+from lending.services import LendingError
+
+logger = logging.getLogger("lending.delinquency")
+
+BUCKETS_INVALID = _(
+    "The buckets must cover every day past due from 0 up, without gaps or overlaps, and the last one must be "
+    "open-ended; fix them in the admin."
+)
+NIGHTLY_ALREADY_RUNNING = _("Another nightly run is in progress; try again when it has finished.")
+
+# Statuses whose installments no longer accrue penalty or late fees.
+STATUSES_WITHOUT_ACCRUAL = (CreditAccount.Status.CHARGED_OFF, CreditAccount.Status.SOLD)
+# PostgreSQL's work_mem during the run (SET LOCAL: this transaction only).
+NIGHTLY_WORK_MEM = "256MB"
+# pg_try_advisory_xact_lock key: "nightly" in ASCII.
+ADVISORY_LOCK_KEY = 0x6E696768746C79
+
+
+@dataclass
+class NightlyReport:
+    as_of: date
+    installments_accrued: int = 0
+    accounts_refreshed: int = 0
+    snapshots_written: int = 0
+    is_month_end: bool = False
+    # (old bucket, new bucket) -> accounts that moved so.
+    moves: dict[tuple[str, str], int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def moved_in(self) -> dict[str, int]:
+        counts = Counter()
+        for (_old, new), count in self.moves.items():
+            counts[new] += count
+        return dict(counts)
+
+    @property
+    def moved_out(self) -> dict[str, int]:
+        counts = Counter()
+        for (old, _new), count in self.moves.items():
+            counts[old] += count
+        return dict(counts)
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "installments_accrued": self.installments_accrued,
+            "accounts_refreshed": self.accounts_refreshed,
+            "snapshots_written": self.snapshots_written,
+            "is_month_end": self.is_month_end,
+            "moved_in": self.moved_in,
+            "moved_out": self.moved_out,
+            "seconds": self.seconds,
+        }
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"Nightly run for {self.as_of.isoformat()}{' (month end)' if self.is_month_end else ''}:",
+            f"  installments accrued: {self.installments_accrued}",
+            f"  accounts refreshed:   {self.accounts_refreshed}",
+            f"  snapshots written:    {self.snapshots_written}",
+        ]
+        moved_in, moved_out = self.moved_in, self.moved_out
+        for code in sorted(set(moved_in) | set(moved_out), key=_bucket_sort_key):
+            lines.append(f"  bucket {code:<4} in {moved_in.get(code, 0):>8}  out {moved_out.get(code, 0):>8}")
+        lines.append("  seconds: " + ", ".join(f"{step} {value:.2f}" for step, value in self.seconds.items()))
+        return lines
+
+
+def _bucket_sort_key(code: str):
+    return (len(code), code)
+
+
+def is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).month != day.month
+
+
+class _Dialect:
+    """The SQL fragments that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, vendor: str):
+        self.pg = vendor == "postgresql"
+        # Dates: a parameter cast to date on PostgreSQL, ISO text on SQLite.
+        self.as_of = "CAST(%(as_of)s AS date)" if self.pg else "%(as_of)s"
+        self.true, self.false = ("TRUE", "FALSE") if self.pg else ("1", "0")
+
+    def days(self, later: str, earlier: str) -> str:
+        if self.pg:
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def add_days(self, day: str, days: str) -> str:
+        if self.pg:
+            return f"({day} + {days})"
+        return f"date({day}, '+' || {days} || ' days')"
+
+    def greatest(self, *terms: str) -> str:
+        return f"{'GREATEST' if self.pg else 'MAX'}({', '.join(terms)})"
+
+    def least(self, *terms: str) -> str:
+        return f"{'LEAST' if self.pg else 'MIN'}({', '.join(terms)})"
+
+    def cents(self, expression: str) -> str:
+        """Round a non-negative amount to cents, half up (SQLite's are floats: nudge them past x.xx4999…)."""
+        if self.pg:
+            return f"ROUND({expression}, 2)"
+        return f"ROUND(({expression}) + 0.0000001, 2)"
+
+    def money(self, expression: str) -> str:
+        """An amount added up from others: exact on PostgreSQL, back on the cent on SQLite."""
+        return expression if self.pg else f"ROUND({expression}, 2)"
+
+    def money_sum(self, expression: str) -> str:
+        """A sum of amounts: exact on PostgreSQL; rounded to cents on SQLite so that it compares equal next time."""
+        if self.pg:
+            return f"COALESCE(SUM({expression}), 0)"
+        return f"ROUND(COALESCE(SUM({expression}), 0), 2)"
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "installment": Installment._meta.db_table,
+        "account": CreditAccount._meta.db_table,
+        "product": CreditProduct._meta.db_table,
+        "bucket": Bucket._meta.db_table,
+        "snapshot": DelinquencySnapshot._meta.db_table,
+    }
+
+
+# --- a. Penalty and late fee, within the cap -----------------------------------------
+
+
+def _accrual_sql(d: _Dialect) -> str:
+    t = _tables()
+    grace_end = d.add_days("i.due_on", "p.grace_days")
+    accrue_from = d.greatest(f"COALESCE(i.penalty_accrued_through, {grace_end})", grace_end)
+    days = d.greatest("0", d.days(d.as_of, accrue_from))
+    # The cap on interest + fees + penalty: principal × annual rate × years since lent.
+    cap = d.cents(f"i.principal_due * p.charges_cap_annual_rate * {d.days(d.as_of, 'i.lent_on')} / 365.0")
+    statuses = ", ".join(f"'{status}'" for status in STATUSES_WITHOUT_ACCRUAL)
+    # The WITH sits inside FROM: SQLite's driver counts the rows of statements that begin with UPDATE only.
+    return f"""
+UPDATE {t["installment"]} AS i SET
+    fee_due = {d.money("i.fee_due + c.fee_add")},
+    penalty_accrued = {d.money("i.penalty_accrued + c.penalty_add")},
+    late_fee_charged = (i.late_fee_charged OR c.accrues),
+    penalty_accrued_through = {d.as_of}
+FROM (
+WITH due AS (
+    SELECT i.id,
+           a.status NOT IN ({statuses}) AS accrues,
+           {d.greatest("0", cap)} - (i.interest_due + i.fee_due + i.penalty_accrued) AS room,
+           CASE WHEN i.late_fee_charged THEN 0 ELSE p.late_fee END AS fee_wanted,
+           {d.cents(f"(i.principal_due - i.principal_paid) * p.daily_penalty_rate * {days}")} AS penalty_wanted
+    FROM {t["installment"]} i
+    JOIN {t["account"]} a ON a.id = i.account_id
+    JOIN {t["product"]} p ON p.id = a.product_id
+    WHERE i.paid_off_on IS NULL
+      AND {grace_end} < {d.as_of}
+      AND (i.penalty_accrued_through IS NULL OR i.penalty_accrued_through < {d.as_of})
+), fee AS (
+    SELECT id, accrues, penalty_wanted, {d.greatest("room", "0")} AS room,
+           CASE WHEN accrues THEN {d.least("fee_wanted", d.greatest("room", "0"))} ELSE 0 END AS fee_add
+    FROM due
+), charge AS (
+    SELECT id, accrues, fee_add,
+           CASE WHEN accrues THEN {d.least("penalty_wanted", "room - fee_add")} ELSE 0 END AS penalty_add
+    FROM fee
+)
+SELECT id, accrues, fee_add, penalty_add FROM charge
+) c
+WHERE i.id = c.id
+"""  # noqa: S608 (only our table names and fragments are interpolated)
+
+
+def penalties_accrue(*, as_of: date) -> int:
+    """
+    Charge each overdue installment past its grace days its late fee (once)
+    and its daily penalty on overdue principal for the days not yet accrued,
+    never letting interest + fees + penalty pass the cap. Returns how many
+    installments were accrued (0 when the date was already accrued).
+    """
+    d = _Dialect(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(_accrual_sql(d), {"as_of": as_of.isoformat()})
+        return max(cursor.rowcount, 0)
+
+
+# --- b. Days past due, overdue amounts and bucket of every account -----------------------
+
+REFRESHED_COLUMNS = (
+    "oldest_unpaid_due_on",
+    "days_past_due",
+    "bucket",
+    "overdue_principal",
+    "overdue_interest",
+    "overdue_fees",
+    "overdue_penalty",
+    "outstanding_balance",
+)
+
+
+def _fresh_sql(d: _Dialect) -> str:
+    """A SELECT of every account's figures as of the date, beside its bucket before the run."""
+    t = _tables()
+
+    def overdue(due: str, paid: str) -> str:
+        return d.money_sum(f"CASE WHEN due_on < {d.as_of} THEN {due} - {paid} ELSE 0 END")
+
+    remaining = (
+        "(principal_due - principal_paid + interest_due - interest_paid"
+        " + fee_due - fee_paid + penalty_accrued - penalty_paid)"
+    )
+    return f"""
+    SELECT f.*, b.code AS bucket
+    FROM (
+        SELECT a.id, a.bucket AS old_bucket,
+               s.oldest AS oldest_unpaid_due_on,
+               COALESCE({d.days(d.as_of, "s.oldest")}, 0) AS days_past_due,
+               COALESCE(s.overdue_principal, 0) AS overdue_principal,
+               COALESCE(s.overdue_interest, 0) AS overdue_interest,
+               COALESCE(s.overdue_fees, 0) AS overdue_fees,
+               COALESCE(s.overdue_penalty, 0) AS overdue_penalty,
+               COALESCE(s.outstanding_balance, 0) AS outstanding_balance
+        FROM {t["account"]} a
+        LEFT JOIN (
+            SELECT account_id,
+                   MIN(CASE WHEN due_on < {d.as_of} AND {remaining} > 0 THEN due_on END) AS oldest,
+                   {overdue("principal_due", "principal_paid")} AS overdue_principal,
+                   {overdue("interest_due", "interest_paid")} AS overdue_interest,
+                   {overdue("fee_due", "fee_paid")} AS overdue_fees,
+                   {overdue("penalty_accrued", "penalty_paid")} AS overdue_penalty,
+                   {d.money_sum(remaining)} AS outstanding_balance
+            FROM {t["installment"]}
+            WHERE paid_off_on IS NULL
+            GROUP BY account_id
+        ) s ON s.account_id = a.id
+    ) f
+    JOIN (
+        -- Each day up to the open-ended bucket's first, with its bucket: an equality
+        -- (hash) join for a million accounts instead of a range test per bucket.
+        WITH RECURSIVE day(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM day WHERE n < %(open_from)s)
+        SELECT day.n, bucket.code
+        FROM day
+        JOIN {t["bucket"]} bucket
+          ON day.n >= bucket.min_days AND (bucket.max_days IS NULL OR day.n <= bucket.max_days)
+    ) b ON b.n = {d.least("f.days_past_due", "%(open_from)s")}
+    """  # noqa: S608
+
+
+def _refresh_update_sql(d: _Dialect) -> str:
+    t = _tables()
+    assignments = ",\n        ".join(f"{column} = f.{column}" for column in REFRESHED_COLUMNS)
+    changed = "\n        OR ".join(f"a.{column} IS DISTINCT FROM f.{column}" for column in REFRESHED_COLUMNS)
+    return f"""
+    UPDATE {t["account"]} AS a SET
+        {assignments},
+        delinquency_as_of = {d.as_of}
+    FROM ({_fresh_sql(d)}) f
+    WHERE a.id = f.id AND (
+        {changed}
+        OR a.delinquency_as_of IS DISTINCT FROM {d.as_of}
+    )
+    """  # noqa: S608
+
+
+def buckets_check() -> int:
+    """
+    Refuse a bucket table that leaves a day past due without a bucket (or
+    gives one two); return where the open-ended last bucket starts.
+    """
+    expected_min = 0
+    rows = list(Bucket.objects.order_by("min_days").values_list("min_days", "max_days"))
+    for index, (min_days, max_days) in enumerate(rows):
+        last = index == len(rows) - 1
+        if min_days != expected_min or (max_days is None) != last:
+            raise LendingError(BUCKETS_INVALID)
+        expected_min = (max_days or 0) + 1
+    if not rows:
+        raise LendingError(BUCKETS_INVALID)
+    return rows[-1][0]
+
+
+def accounts_refresh(*, as_of: date) -> tuple[int, dict[tuple[str, str], int]]:
+    """
+    Recompute every account's figures as of the date; write only the rows
+    that change. Returns how many were written and the bucket moves.
+    """
+    d = _Dialect(connection.vendor)
+    params = {"as_of": as_of.isoformat(), "open_from": buckets_check()}
+    with connection.cursor() as cursor:
+        if d.pg:
+            # One pass: the UPDATE hands its rows (old and new bucket) to the count.
+            cursor.execute(
+                f"WITH changed AS ({_refresh_update_sql(d)} RETURNING f.old_bucket, f.bucket) "  # noqa: S608
+                "SELECT old_bucket, bucket, COUNT(*) FROM changed GROUP BY old_bucket, bucket",
+                params,
+            )
+            rows = cursor.fetchall()
+            refreshed = sum(count for _old, _new, count in rows)
+        else:
+            # SQLite has no UPDATE inside WITH: count the moves first, then update.
+            cursor.execute(
+                f"SELECT old_bucket, bucket, COUNT(*) FROM ({_fresh_sql(d)}) f "  # noqa: S608
+                "WHERE old_bucket <> bucket GROUP BY old_bucket, bucket",
+                params,
+            )
+            rows = cursor.fetchall()
+            cursor.execute(_refresh_update_sql(d), params)
+            refreshed = max(cursor.rowcount, 0)
+    moves = {(old, new): count for old, new, count in rows if old != new}
+    return refreshed, moves
+
+
+# --- d. Snapshots --------------------------------------------------------------------
+
+SNAPSHOT_COLUMNS = (
+    "is_month_end",
+    "days_past_due",
+    "bucket",
+    "overdue_principal",
+    "overdue_interest",
+    "overdue_fees",
+    "overdue_penalty",
+    "outstanding_balance",
+)
+
+
+def _snapshot_sql(d: _Dialect, *, month_end: bool) -> str:
+    t = _tables()
+    flag = d.true if month_end else d.false
+    updates = ", ".join(f"{column} = excluded.{column}" for column in SNAPSHOT_COLUMNS)
+    changed = " OR ".join(f"{t['snapshot']}.{column} IS DISTINCT FROM excluded.{column}" for column in SNAPSHOT_COLUMNS)
+    who = d.true if month_end else "a.days_past_due > 0"
+    return f"""
+    INSERT INTO {t["snapshot"]} (account_id, snapshot_date, {", ".join(SNAPSHOT_COLUMNS)})
+    SELECT a.id, {d.as_of}, {flag}, {", ".join(f"a.{column}" for column in SNAPSHOT_COLUMNS[1:])}
+    FROM {t["account"]} a
+    WHERE {who}
+    ON CONFLICT (account_id, snapshot_date) DO UPDATE SET {updates}
+    WHERE {changed}
+    """  # noqa: S608
+
+
+def snapshots_write(*, as_of: date) -> int:
+    """
+    The day's snapshot of every overdue account, and of every account at a
+    month end, from the figures accounts_refresh left. Rewrites a day's row
+    only where it differs. Returns the rows written.
+    """
+    d = _Dialect(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(_snapshot_sql(d, month_end=is_month_end(as_of)), {"as_of": as_of.isoformat()})
+        return max(cursor.rowcount, 0)
+
+
+# --- The run ---------------------------------------------------------------------------
+
+
+def run_nightly(*, as_of: date) -> NightlyReport:
+    """Accrue, refresh and snapshot for the date, in one transaction; safe to run again."""
+    buckets_check()
+    report = NightlyReport(as_of=as_of, is_month_end=is_month_end(as_of))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    raise LendingError(NIGHTLY_ALREADY_RUNNING)
+                # Room to hash a million accounts' sums in memory, for this transaction only.
+                cursor.execute(f"SET LOCAL work_mem = '{NIGHTLY_WORK_MEM}'")
+        started = time.perf_counter()
+        report.installments_accrued = penalties_accrue(as_of=as_of)
+        accrued_at = time.perf_counter()
+        report.accounts_refreshed, report.moves = accounts_refresh(as_of=as_of)
+        refreshed_at = time.perf_counter()
+        report.snapshots_written = snapshots_write(as_of=as_of)
+        finished = time.perf_counter()
+    report.seconds = {
+        "accrual": round(accrued_at - started, 3),
+        "refresh": round(refreshed_at - accrued_at, 3),
+        "snapshots": round(finished - refreshed_at, 3),
+    }
+    logger.info(
+        "nightly run %s: %d installments accrued, %d accounts refreshed, %d snapshots written",
+        as_of.isoformat(),
+        report.installments_accrued,
+        report.accounts_refreshed,
+        report.snapshots_written,
+    )
+    moved_in, moved_out = report.moved_in, report.moved_out
+    for code in sorted(set(moved_in) | set(moved_out), key=_bucket_sort_key):
+        logger.info(
+            "nightly run %s: bucket %s: %d in, %d out",
+            as_of.isoformat(),
+            code,
+            moved_in.get(code, 0),
+            moved_out.get(code, 0),
+        )
+    return report

@@ -1,0 +1,31 @@
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from lending.intake.services import max_file_bytes
+from lending.models import ImportBatch
+
+FILE_TOO_LARGE_FOR_FORM = _("The file is {size}; an import may be at most {limit}.")
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportBatch.Kind.choices)
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 (with or without BOM) or GB18030; a header row naming the columns. See docs/intake.md."),
+    )
+    quarantine_bad_rows = forms.BooleanField(
+        label=_("Apply the good rows and quarantine the bad ones"),
+        required=False,
+        help_text=_("Otherwise a file with any bad row applies nothing."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > max_file_bytes():
+            raise forms.ValidationError(
+                str(FILE_TOO_LARGE_FOR_FORM).format(
+                    size=filesizeformat(upload.size), limit=filesizeformat(max_file_bytes())
+                )
+            )
+        return upload

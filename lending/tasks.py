@@ -1,0 +1,23 @@
+from celery import shared_task
+
+# Celery autodiscovers `<app>.tasks` only: importing the intake's task here
+# registers it with every worker.
+from lending.intake.tasks import import_run_task  # noqa: F401
+
+
+@shared_task(acks_late=True)
+def nightly_run_task(as_of: str | None = None) -> dict:
+    """
+    The nightly delinquency run for `as_of` (YYYY-MM-DD; default today in the
+    lender's time zone). Beat sends it at 01:30; running it twice changes
+    nothing the second time.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from lending.delinquency import run_nightly
+    from lending.services import LENDER_TZ
+
+    day = datetime.date.fromisoformat(as_of) if as_of else timezone.now().astimezone(LENDER_TZ).date()
+    return run_nightly(as_of=day).as_dict()
