@@ -206,8 +206,7 @@ UPDATE lending_creditaccount a SET
                   WHEN f.dpd <= 90 THEN 'M3' WHEN f.dpd <= 120 THEN 'M4' WHEN f.dpd <= 150 THEN 'M5'
                   WHEN f.dpd <= 180 THEN 'M6' ELSE 'M6+' END,
     overdue_principal = f.op, overdue_interest = f.oi, overdue_fees = f.of, overdue_penalty = f.opn,
-    outstanding_balance = f.outstanding,
-    delinquency_as_of = CAST(%(as_of)s AS date)
+    outstanding_balance = f.outstanding
 FROM (
     SELECT a2.id, s.oldest, COALESCE(CAST(%(as_of)s AS date) - s.oldest, 0) AS dpd,
            COALESCE(s.op, 0) AS op, COALESCE(s.oi, 0) AS oi, COALESCE(s.of, 0) AS of,
@@ -229,11 +228,15 @@ FROM (
     ) s ON s.account_id = a2.id
 ) f
 WHERE a.id = f.id
+  -- like ours, write only the rows whose figures change
+  AND (a.oldest_unpaid_due_on, a.days_past_due, a.overdue_principal, a.overdue_interest, a.overdue_fees,
+       a.overdue_penalty, a.outstanding_balance)
+      IS DISTINCT FROM (f.oldest, f.dpd, f.op, f.oi, f.of, f.opn, f.outstanding)
 """
 
 CHECKSUM = """
 SELECT bucket, COUNT(*), SUM(days_past_due), SUM(overdue_principal), SUM(overdue_interest), SUM(overdue_fees),
-       SUM(overdue_penalty), SUM(outstanding_balance), COUNT(oldest_unpaid_due_on), MIN(delinquency_as_of)
+       SUM(overdue_penalty), SUM(outstanding_balance), COUNT(oldest_unpaid_due_on)
 FROM lending_creditaccount GROUP BY bucket ORDER BY bucket
 """
 

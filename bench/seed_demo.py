@@ -57,9 +57,9 @@ BASELINE = [
         "lending_creditaccount",
         "INSERT INTO lending_creditaccount (id, external_id, borrower_id, product_id, opened_on, credit_limit,"
         " available_credit, status, days_past_due, bucket, oldest_unpaid_due_on, overdue_principal, overdue_interest,"
-        " overdue_fees, overdue_penalty, outstanding_balance, delinquency_as_of, credit_balance)"
+        " overdue_fees, overdue_penalty, outstanding_balance, credit_balance)"
         " SELECT g, 'A' || lpad(g::text, 9, '0'), 1 + g % {b}, (SELECT min(id) FROM lending_creditproduct),"
-        " '2026-01-15', 10000.00, 4000.00, 'active', 0, 'M0', NULL, 0, 0, 0, 0, 6000.00, NULL, 0"
+        " '2026-01-15', 10000.00, 4000.00, 'active', 0, 'M0', NULL, 0, 0, 0, 0, 6000.00, 0"
         " FROM generate_series(1, {n}) g",
     ),
     (

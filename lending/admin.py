@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from accounts.admin import AuditedAdminMixin
-from lending.models import Bucket, CreditProduct, IntakeToken
+from lending.models import Bucket, CreditProduct, DelinquencyRun, IntakeToken
 
 
 @admin.register(CreditProduct)
@@ -38,4 +38,17 @@ class IntakeTokenAdmin(admin.ModelAdmin):
     fields = ("name", "is_active", "key_sha256", "created_at", "last_used_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DelinquencyRun)
+class DelinquencyRunAdmin(admin.ModelAdmin):
+    """What each night's run did (written by lending.delinquency.run_nightly)."""
+
+    list_display = ("as_of", "installments_accrued", "accounts_refreshed", "snapshots_written", "finished_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

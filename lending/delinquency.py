@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from lending.models import Bucket, CreditAccount, CreditProduct, DelinquencySnapshot, Installment
+from lending.models import Bucket, CreditAccount, CreditProduct, DelinquencyRun, DelinquencySnapshot, Installment
 from lending.services import LendingError
 
 logger = logging.getLogger("lending.delinquency")
@@ -288,12 +288,10 @@ def _refresh_update_sql(d: _Dialect) -> str:
     changed = "\n        OR ".join(f"a.{column} IS DISTINCT FROM f.{column}" for column in REFRESHED_COLUMNS)
     return f"""
     UPDATE {t["account"]} AS a SET
-        {assignments},
-        delinquency_as_of = {d.as_of}
+        {assignments}
     FROM ({_fresh_sql(d)}) f
     WHERE a.id = f.id AND (
         {changed}
-        OR a.delinquency_as_of IS DISTINCT FROM {d.as_of}
     )
     """  # noqa: S608
 
@@ -391,6 +389,29 @@ def snapshots_write(*, as_of: date) -> int:
 # --- The run ---------------------------------------------------------------------------
 
 
+def _run_record(report: NightlyReport) -> None:
+    """Keep the night's report; a replay of the same date replaces it."""
+    moved_in, moved_out = report.moved_in, report.moved_out
+    DelinquencyRun.objects.update_or_create(
+        as_of=report.as_of,
+        defaults={
+            "installments_accrued": report.installments_accrued,
+            "accounts_refreshed": report.accounts_refreshed,
+            "snapshots_written": report.snapshots_written,
+            "bucket_moves": {
+                code: {"in": moved_in.get(code, 0), "out": moved_out.get(code, 0)}
+                for code in sorted(set(moved_in) | set(moved_out), key=_bucket_sort_key)
+            },
+            "seconds": report.seconds,
+        },
+    )
+
+
+def delinquency_as_of() -> date | None:
+    """The date the account figures were last computed for."""
+    return DelinquencyRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+
+
 def run_nightly(*, as_of: date) -> NightlyReport:
     """Accrue, refresh and snapshot for the date, in one transaction; safe to run again."""
     buckets_check()
@@ -410,11 +431,12 @@ def run_nightly(*, as_of: date) -> NightlyReport:
         refreshed_at = time.perf_counter()
         report.snapshots_written = snapshots_write(as_of=as_of)
         finished = time.perf_counter()
-    report.seconds = {
-        "accrual": round(accrued_at - started, 3),
-        "refresh": round(refreshed_at - accrued_at, 3),
-        "snapshots": round(finished - refreshed_at, 3),
-    }
+        report.seconds = {
+            "accrual": round(accrued_at - started, 3),
+            "refresh": round(refreshed_at - accrued_at, 3),
+            "snapshots": round(finished - refreshed_at, 3),
+        }
+        _run_record(report)
     logger.info(
         "nightly run %s: %d installments accrued, %d accounts refreshed, %d snapshots written",
         as_of.isoformat(),

@@ -230,7 +230,6 @@ class CreditAccount(models.Model):
     overdue_fees = money_field(_("overdue fees"))
     overdue_penalty = money_field(_("overdue penalty"))
     outstanding_balance = money_field(_("outstanding balance"))
-    delinquency_as_of = models.DateField(_("delinquency computed for"), null=True, blank=True)
     # What the borrower paid beyond everything due: a credit, never a negative due.
     credit_balance = money_field(_("overpayment credit"))
 
@@ -469,6 +468,32 @@ class Bucket(models.Model):
 
     def __str__(self):
         return self.code
+
+
+class DelinquencyRun(models.Model):
+    """
+    One night of the delinquency run: the date it computed the figures for,
+    what it did and how long it took. The account figures are as of the
+    latest run (kept here once, not on a million account rows, so that a
+    night only writes the accounts whose figures change).
+    """
+
+    as_of = models.DateField(_("as of"), unique=True)
+    finished_at = models.DateTimeField(_("finished"), auto_now=True)
+    installments_accrued = models.PositiveIntegerField(_("installments accrued"), default=0)
+    accounts_refreshed = models.PositiveIntegerField(_("accounts refreshed"), default=0)
+    snapshots_written = models.PositiveIntegerField(_("snapshots written"), default=0)
+    # {"M1": {"in": 10, "out": 3}, ...}
+    bucket_moves = models.JSONField(_("bucket moves"), default=dict, blank=True)
+    seconds = models.JSONField(_("seconds per step"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("delinquency run")
+        verbose_name_plural = _("delinquency runs")
+        ordering = ["-as_of"]
+
+    def __str__(self):
+        return str(self.as_of)
 
 
 class DelinquencySnapshot(models.Model):

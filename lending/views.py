@@ -5,6 +5,7 @@ from django_tables2 import LazyPaginator, RequestConfig
 
 from accounts.permissions import Capability, CapabilityRequiredMixin, capability_required
 from lending import selectors
+from lending.delinquency import delinquency_as_of
 from lending.masking import national_id_for
 from lending.models import Borrower, CreditAccount
 from lending.tables import BorrowerTable, borrower_flags
@@ -61,5 +62,6 @@ def account_detail(request, pk):
             "installments": account.installments.all(),
             "payments": account.payments.all(),
             "limit_changes": account.limit_changes.all(),
+            "as_of": delinquency_as_of(),
         },
     )

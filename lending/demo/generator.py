@@ -695,7 +695,6 @@ class PortfolioGenerator:
 
         # The account's figures as the nightly run computes them before accruing anything, so that its run
         # for the as-of date rewrites only the accounts whose penalty and fees it accrues.
-        as_of_text = iso(as_of)
         days_past_due = as_of - oldest_unpaid if oldest_unpaid is not None else 0
         status = "active"
         new_limit = limit
@@ -717,7 +716,7 @@ class PortfolioGenerator:
                 account_id, external_id, borrower_id, self.product_ids[product.code], iso(opened_on), money(new_limit),
                 money(available), status, days_past_due, bucket,
                 iso(oldest_unpaid) if oldest_unpaid is not None else None,
-                money(overdue_principal), money(overdue_interest), ZERO, ZERO, money(outstanding), as_of_text, ZERO,
+                money(overdue_principal), money(overdue_interest), ZERO, ZERO, money(outstanding), ZERO,
             )
         )  # fmt: skip
         if kind != "revolving":

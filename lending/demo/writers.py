@@ -40,7 +40,7 @@ TABLES = {
         CreditAccount,
         "id external_id borrower_id product_id opened_on credit_limit available_credit status days_past_due bucket "
         "oldest_unpaid_due_on overdue_principal overdue_interest overdue_fees overdue_penalty outstanding_balance "
-        "delinquency_as_of credit_balance",
+        "credit_balance",
     ),
     "limit_change": (CreditLimitChange, "id account_id changed_at previous_limit new_limit reason note actor_id"),
     "installment": (

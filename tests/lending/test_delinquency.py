@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lending.delinquency import BUCKETS_INVALID, run_nightly
-from lending.models import Bucket, CreditAccount, DelinquencySnapshot, Installment
+from lending.models import Bucket, CreditAccount, DelinquencyRun, DelinquencySnapshot, Installment
 from lending.services import LendingError, payment_record
 from lending.tasks import nightly_run_task
 from tests.lending.factories import CreditProductFactory, account_with_schedule
@@ -24,7 +24,7 @@ D = datetime.date
 UTC = datetime.UTC
 ACCOUNT_FIELDS = (
     "id", "status", "days_past_due", "bucket", "oldest_unpaid_due_on", "overdue_principal", "overdue_interest",
-    "overdue_fees", "overdue_penalty", "outstanding_balance", "delinquency_as_of", "credit_balance",
+    "overdue_fees", "overdue_penalty", "outstanding_balance", "credit_balance",
 )  # fmt: skip
 INSTALLMENT_FIELDS = (
     "id", "principal_due", "interest_due", "fee_due", "penalty_accrued", "principal_paid", "interest_paid",
@@ -97,7 +97,7 @@ def test_days_past_due_and_bucket_at_the_edges(leap_account, as_of, days, bucket
 
     account = CreditAccount.objects.get(pk=leap_account.pk)
     assert (account.days_past_due, account.bucket, account.oldest_unpaid_due_on) == (days, bucket, oldest)
-    assert account.delinquency_as_of == as_of
+    assert DelinquencyRun.objects.get().as_of == as_of
 
 
 def test_overdue_amounts_count_only_what_fell_due_before_the_day(leap_account):
@@ -295,7 +295,8 @@ def test_the_run_twice_changes_nothing_the_second_time(portfolio):
     second = run_nightly(as_of=D(2026, 3, 20))
 
     assert everything() == after_first
-    assert (first.installments_accrued, first.accounts_refreshed, first.snapshots_written) == (5, 5, 2)
+    # Only the accounts whose figures change are written, not all five.
+    assert (first.installments_accrued, first.accounts_refreshed, first.snapshots_written) == (5, 3, 2)
     assert (second.installments_accrued, second.accounts_refreshed, second.snapshots_written, second.moves) == (
         0, 0, 0, {},
     )  # fmt: skip
@@ -355,7 +356,8 @@ def test_replaying_an_earlier_day_takes_back_no_accrual(portfolio):
     assert everything()[1] == installments_after
     # The replayed day's figures are recomputed from the installments as they are now.
     late = CreditAccount.objects.get(external_id="LATE")
-    assert (late.delinquency_as_of, late.days_past_due) == (D(2026, 3, 20), 78)
+    assert late.days_past_due == 78
+    assert set(DelinquencyRun.objects.values_list("as_of", flat=True)) >= {D(2026, 3, 20)}
 
 
 def test_a_payment_shows_on_the_account_at_the_next_run(portfolio):
@@ -377,7 +379,7 @@ def test_the_command_prints_the_report(portfolio):
 
     text = out.getvalue()
     assert "Nightly run for 2026-03-31 (month end):" in text
-    assert "accounts refreshed:   5" in text
+    assert "accounts refreshed:   3" in text
     assert "snapshots written:    5" in text
 
 
@@ -394,5 +396,5 @@ def test_the_task_runs_for_today_in_the_lenders_time_zone(portfolio):
         result = nightly_run_task()
 
     assert result["as_of"] == "2026-03-20"
-    assert CreditAccount.objects.get(external_id="LATE").delinquency_as_of == D(2026, 3, 20)
+    assert DelinquencyRun.objects.filter(as_of=D(2026, 3, 20)).exists()
     assert nightly_run_task("2026-03-20")["accounts_refreshed"] == 0

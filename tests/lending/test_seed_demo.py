@@ -23,6 +23,7 @@ from lending.models import (
     CreditAccount,
     CreditLimitChange,
     CreditProduct,
+    DelinquencyRun,
     DelinquencySnapshot,
     Installment,
     Payment,
@@ -107,7 +108,7 @@ def test_a_believable_book_of_two_thousand_accounts(buckets):
     cured = Installment.objects.filter(late_fee_charged=True, paid_off_on__isnull=False, account__days_past_due=0)
     assert cured.values("account").distinct().count() > 20
     # The nightly run has been: figures are as of the date, penalties accrued on what is overdue.
-    assert not CreditAccount.objects.exclude(delinquency_as_of=AS_OF).exists()
+    assert DelinquencyRun.objects.filter(as_of=AS_OF).exists()
     assert DelinquencySnapshot.objects.filter(snapshot_date=AS_OF).count() == in_arrears.count()
     assert Installment.objects.filter(paid_off_on=None, due_on__lt=AS_OF, late_fee_charged=True).exists()
     # The generator's figures are the nightly run's: it rewrote only accounts whose charges it accrued.
