@@ -38,6 +38,9 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import database_drop, database_recreate  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/arrears_bench_intake")
 os.environ["DATABASE_URL"] = BENCH_URL
@@ -51,29 +54,6 @@ OPENED_ON = datetime.date(2026, 1, 15)
 PRINCIPAL = Decimal("1000.00")
 INTEREST = Decimal("12.50")
 REQUIRED_ROWS_PER_SECOND = 5000
-
-
-def admin_connection():
-    import psycopg
-
-    base, _, _name = BENCH_URL.rpartition("/")
-    return psycopg.connect(f"{base}/postgres", autocommit=True)
-
-
-def database_recreate() -> None:
-    name = BENCH_URL.rpartition("/")[2]
-    with admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_drop() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    name = BENCH_URL.rpartition("/")[2]
-    with admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sql(statement: str, params=None) -> None:
@@ -206,7 +186,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     options = parser.parse_args()
 
-    database_recreate()
+    database_recreate(BENCH_URL)
     import django
 
     django.setup()
@@ -271,7 +251,7 @@ def main() -> None:
             )
     finally:
         if not options.keep:
-            database_drop()
+            database_drop(BENCH_URL)
 
 
 if __name__ == "__main__":

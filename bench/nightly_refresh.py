@@ -29,6 +29,9 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import database_drop, database_recreate  # noqa: E402
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/arrears_bench_money")
 os.environ["DATABASE_URL"] = BENCH_URL
@@ -41,29 +44,6 @@ YESTERDAY = date(2026, 6, 14)
 AS_OF = date(2026, 6, 15)
 MONTH_END = date(2026, 6, 30)
 LATE_PERCENT = 9  # of accounts marked late; those with nothing past due yet stay current: ~7% end up delinquent
-
-
-def admin_connection():
-    import psycopg
-
-    base, _, _name = BENCH_URL.rpartition("/")
-    return psycopg.connect(f"{base}/postgres", autocommit=True)
-
-
-def database_recreate() -> None:
-    name = BENCH_URL.rpartition("/")[2]
-    with admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_drop() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    name = BENCH_URL.rpartition("/")[2]
-    with admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sql(statement: str, params=None) -> float:
@@ -281,7 +261,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    database_recreate()
+    database_recreate(BENCH_URL)
     import django
 
     django.setup()
@@ -336,7 +316,7 @@ def main() -> None:
                   flush=True)  # fmt: skip
         sql("VACUUM ANALYZE")
     if not args.keep:
-        database_drop()
+        database_drop(BENCH_URL)
 
 
 if __name__ == "__main__":
