@@ -7,7 +7,12 @@ from lending.models import Borrower
 
 
 class BorrowerTable(tables.Table):
-    name = tables.Column(verbose_name=_("Name"), linkify=("lending:borrower_detail", [tables.A("pk")]))
+    # The list is boosted by htmx to swap itself; a link to another page must load that page whole.
+    name = tables.Column(
+        verbose_name=_("Name"),
+        linkify=("lending:borrower_detail", [tables.A("pk")]),
+        attrs={"a": {"hx-boost": "false"}},
+    )
     external_id = tables.Column(verbose_name=_("External id"))
     national_id = tables.Column(verbose_name=_("National id"), orderable=False)
     province = tables.Column(verbose_name=_("Province"))

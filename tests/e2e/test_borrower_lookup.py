@@ -1,0 +1,45 @@
+"""A collector looks a borrower up by phone and goes through to the account and its payments."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from lending.services import payment_record
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, UserFactory
+from tests.lending.factories import BorrowerFactory, ContactPointFactory, account_with_schedule
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_collector_finds_a_borrower_and_reads_the_account(page):
+    UserFactory(username="collector", role=Role.COLLECTOR)
+    borrower = BorrowerFactory(name="王小明", national_id="110101199003071234")
+    ContactPointFactory(borrower=borrower, value="13800001111")
+    BorrowerFactory(name="李四")
+    account = account_with_schedule(borrower=borrower, external_id="ACC-7", months=3)
+    payment_record(
+        account=account,
+        external_id="PAY-1",
+        amount=Decimal("1012.50"),
+        received_at=datetime.datetime(2026, 2, 14, 10, 0, tzinfo=datetime.UTC),
+        channel="app",
+    )
+
+    log_in(page, "collector", PASSWORD)
+    page.get_by_role("link", name="Borrowers").click()
+    page.get_by_role("searchbox").fill("13800001111")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+
+    page.get_by_role("link", name="王小明").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("王小明")
+    expect(page.get_by_test_id("national-id")).to_have_text("1101**********1234")
+
+    page.get_by_role("link", name="ACC-7").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ACC-7")
+    expect(page.get_by_test_id("schedule").locator("tbody tr")).to_have_count(3)
+    expect(page.get_by_test_id("payments")).to_contain_text("1,012.50 CNY")
