@@ -1,15 +1,9 @@
+import importlib
+
 import pytest
 
-DEFAULT_BUCKETS = [
-    ("M0", "Current", 0, 0),
-    ("M1", "1-30", 1, 30),
-    ("M2", "31-60", 31, 60),
-    ("M3", "61-90", 61, 90),
-    ("M4", "91-120", 91, 120),
-    ("M5", "121-150", 121, 150),
-    ("M6", "151-180", 151, 180),
-    ("M6+", "180+", 181, None),
-]
+# The buckets the data migration creates, from the migration itself.
+DEFAULT_BUCKETS = importlib.import_module("lending.migrations.0002_default_buckets").DEFAULT_BUCKETS
 
 
 @pytest.fixture
