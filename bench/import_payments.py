@@ -37,17 +37,11 @@ import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import database_drop, database_recreate  # noqa: E402
+from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
 
-BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/arrears_bench_intake")
-os.environ["DATABASE_URL"] = BENCH_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+BENCH_URL = bench_environment("arrears_bench_intake")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="arrears-bench-media-"))
 
 OPENED_ON = datetime.date(2026, 1, 15)

@@ -22,23 +22,16 @@ The database is dropped at the end unless --keep is given.
 """
 
 import argparse
-import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import database_drop, database_recreate  # noqa: E402
+from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
 
-BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/arrears_bench_money")
-os.environ["DATABASE_URL"] = BENCH_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+BENCH_URL = bench_environment("arrears_bench_money")
 
 YESTERDAY = date(2026, 6, 14)
 AS_OF = date(2026, 6, 15)

@@ -22,16 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
 
 DB_NAME = "arrears_bench_seed"
-SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-os.environ["DATABASE_URL"] = f"{SERVER_URL}/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+BENCH_URL = bench_environment(DB_NAME)
+# seed_demo refuses to run with DEBUG off (it makes well-known demo passwords).
 os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("VAR_DIR", str(BASE_DIR / "var" / "bench-seed"))
 
 # The baseline: each table's rows made inside PostgreSQL. {n} is the row count
 # seed_demo wrote to the table; {a} the number of accounts, {b} of borrowers.
@@ -91,21 +89,6 @@ BASELINE = [
 ]
 
 
-def recreate_database():
-    import psycopg
-
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database():
-    import psycopg
-
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--accounts", type=int, default=1_000_000)
@@ -114,7 +97,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
     args = parser.parse_args()
 
-    recreate_database()
+    database_recreate(BENCH_URL)
     import django
 
     django.setup()
@@ -164,7 +147,7 @@ def main():
     print(f"  peak memory (ru_maxrss): {peak_kib / 1024:.0f} MiB (before seeding {rss_before / 1024:.0f} MiB)")
     connection.close()
     if not args.keep:
-        drop_database()
+        database_drop(BENCH_URL)
 
 
 if __name__ == "__main__":

@@ -39,36 +39,28 @@ def accounts_visible_to(user) -> QuerySet[CreditAccount]:
     return CreditAccount.objects.select_related("product", "borrower")
 
 
-def borrower_detail(*, user, borrower_id: int) -> Borrower:
-    """The borrower with their contact points and accounts, in three queries."""
-    return (
-        borrowers_visible_to(user)
-        .prefetch_related(
-            "contact_points",
-            Prefetch("accounts", queryset=CreditAccount.objects.select_related("product").order_by("opened_on")),
-        )
-        .get(pk=borrower_id)
+def borrowers_with_details(*, user) -> QuerySet[Borrower]:
+    """Borrowers with their contact points and accounts: three queries for one borrower."""
+    return borrowers_visible_to(user).prefetch_related(
+        "contact_points",
+        Prefetch("accounts", queryset=CreditAccount.objects.select_related("product").order_by("opened_on")),
     )
 
 
-def account_detail(*, user, account_id: int) -> CreditAccount:
-    """The account with its schedule, payments (and what each paid) and limit history."""
-    return (
-        accounts_visible_to(user)
-        .prefetch_related(
-            Prefetch("installments", queryset=Installment.objects.order_by("due_on", "number")),
-            Prefetch(
-                "payments",
-                queryset=Payment.objects.order_by("-received_at", "-id").prefetch_related(
-                    Prefetch(
-                        "allocations",
-                        queryset=PaymentAllocation.objects.select_related("installment").order_by(
-                            "installment__due_on", "installment__number", "id"
-                        ),
-                    )
-                ),
+def accounts_with_details(*, user) -> QuerySet[CreditAccount]:
+    """Accounts with their schedule, payments (and what each paid) and limit history."""
+    return accounts_visible_to(user).prefetch_related(
+        Prefetch("installments", queryset=Installment.objects.order_by("due_on", "number")),
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.order_by("-received_at", "-id").prefetch_related(
+                Prefetch(
+                    "allocations",
+                    queryset=PaymentAllocation.objects.select_related("installment").order_by(
+                        "installment__due_on", "installment__number", "id"
+                    ),
+                )
             ),
-            "limit_changes__actor",
-        )
-        .get(pk=account_id)
+        ),
+        "limit_changes__actor",
     )

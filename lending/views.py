@@ -1,5 +1,4 @@
-from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.generic import TemplateView
 from django_tables2 import LazyPaginator, RequestConfig
 
@@ -7,7 +6,6 @@ from accounts.permissions import Capability, CapabilityRequiredMixin, capability
 from lending import selectors
 from lending.delinquency import delinquency_as_of
 from lending.masking import national_id_for
-from lending.models import Borrower, CreditAccount
 from lending.tables import BorrowerTable, borrower_flags
 
 
@@ -27,10 +25,7 @@ class BorrowerListView(CapabilityRequiredMixin, TemplateView):
 
 @capability_required(Capability.VIEW_LENDING)
 def borrower_detail(request, pk):
-    try:
-        borrower = selectors.borrower_detail(user=request.user, borrower_id=pk)
-    except Borrower.DoesNotExist:
-        raise Http404 from None
+    borrower = get_object_or_404(selectors.borrowers_with_details(user=request.user), pk=pk)
     contact_points = list(borrower.contact_points.all())
     return render(
         request,
@@ -48,10 +43,7 @@ def borrower_detail(request, pk):
 
 @capability_required(Capability.VIEW_LENDING)
 def account_detail(request, pk):
-    try:
-        account = selectors.account_detail(user=request.user, account_id=pk)
-    except CreditAccount.DoesNotExist:
-        raise Http404 from None
+    account = get_object_or_404(selectors.accounts_with_details(user=request.user), pk=pk)
     return render(
         request,
         "lending/account_detail.html",
