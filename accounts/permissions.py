@@ -24,16 +24,68 @@ class Capability(models.TextChoices):
     VIEW_LENDING = "lending.view", _("See borrowers, their accounts, schedules and payments")
     SEE_FULL_NATIONAL_ID = "lending.national_id", _("See national ids unmasked")
     IMPORT_DATA = "lending.import", _("Import data from the core system and manage intake tokens")
+    VIEW_CASES = "collection.view", _("Open the collection cases one may see (own, team's, visits')")
+    VIEW_ALL_CASES = "collection.view_all", _("See every collection case")
+    WORK_CASES = "collection.work", _("Work cases: log contacts, take promises, propose arrangements, add holds")
+    REASSIGN_CASES = "collection.reassign", _("Assign and reassign cases; see the unassigned pool")
+    APPROVE_ARRANGEMENTS = "collection.approve", _("Approve arrangements and field visits within one's limit")
+    VISIT_BORROWERS = "collection.visit", _("Make field visits and file visit reports")
+    REVEAL_CONTACT_DETAILS = "collection.reveal", _("Reveal a borrower's full national id or phone (audited)")
+    CONFIGURE_COLLECTION = "collection.configure", _("Configure portfolios, contact limits and team work rules")
 
 
 # Agency agents see borrowers only through the cases placed with their agency
 # (the collection app), never by browsing lending.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COLLECTOR: frozenset({Capability.VIEW_LENDING}),
-    Role.FIELD_AGENT: frozenset({Capability.VIEW_LENDING}),
-    Role.TEAM_LEAD: frozenset({Capability.VIEW_LED_TEAMS, Capability.VIEW_LENDING}),
-    Role.LEGAL_OFFICER: frozenset({Capability.VIEW_LENDING, Capability.SEE_FULL_NATIONAL_ID}),
-    Role.MANAGER: frozenset({Capability.VIEW_AUDIT_TRAIL, Capability.VIEW_ALL_TEAMS, Capability.VIEW_LENDING}),
+    Role.COLLECTOR: frozenset(
+        {
+            Capability.VIEW_LENDING,
+            Capability.VIEW_CASES,
+            Capability.WORK_CASES,
+            Capability.REVEAL_CONTACT_DETAILS,
+        }
+    ),
+    Role.FIELD_AGENT: frozenset(
+        {
+            Capability.VIEW_LENDING,
+            Capability.VIEW_CASES,
+            Capability.VISIT_BORROWERS,
+            Capability.REVEAL_CONTACT_DETAILS,
+        }
+    ),
+    Role.TEAM_LEAD: frozenset(
+        {
+            Capability.VIEW_LED_TEAMS,
+            Capability.VIEW_LENDING,
+            Capability.VIEW_CASES,
+            Capability.WORK_CASES,
+            Capability.REASSIGN_CASES,
+            Capability.APPROVE_ARRANGEMENTS,
+            Capability.REVEAL_CONTACT_DETAILS,
+        }
+    ),
+    Role.LEGAL_OFFICER: frozenset(
+        {
+            Capability.VIEW_LENDING,
+            Capability.SEE_FULL_NATIONAL_ID,
+            Capability.VIEW_CASES,
+            Capability.VIEW_ALL_CASES,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {
+            Capability.VIEW_AUDIT_TRAIL,
+            Capability.VIEW_ALL_TEAMS,
+            Capability.VIEW_LENDING,
+            Capability.VIEW_CASES,
+            Capability.VIEW_ALL_CASES,
+            Capability.WORK_CASES,
+            Capability.REASSIGN_CASES,
+            Capability.APPROVE_ARRANGEMENTS,
+            Capability.REVEAL_CONTACT_DETAILS,
+            Capability.CONFIGURE_COLLECTION,
+        }
+    ),
     Role.AGENCY_AGENT: frozenset(),
     Role.ADMIN: frozenset(
         {
@@ -43,6 +95,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_LENDING,
             Capability.SEE_FULL_NATIONAL_ID,
             Capability.IMPORT_DATA,
+            Capability.VIEW_CASES,
+            Capability.VIEW_ALL_CASES,
+            Capability.CONFIGURE_COLLECTION,
         }
     ),
 }

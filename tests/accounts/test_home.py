@@ -9,11 +9,11 @@ pytestmark = pytest.mark.django_db
 
 # What each role's navigation shows; the keys are the data-nav attributes.
 EXPECTED_NAVIGATION = {
-    Role.COLLECTOR: {"home", "borrowers"},
-    Role.FIELD_AGENT: {"home", "borrowers"},
-    Role.TEAM_LEAD: {"home", "borrowers"},
+    Role.COLLECTOR: {"home", "borrowers", "my_queue", "team_queue"},
+    Role.FIELD_AGENT: {"home", "borrowers", "visits"},
+    Role.TEAM_LEAD: {"home", "borrowers", "my_queue", "team_queue", "unassigned", "approvals"},
     Role.LEGAL_OFFICER: {"home", "borrowers"},
-    Role.MANAGER: {"home", "borrowers", "audit"},
+    Role.MANAGER: {"home", "borrowers", "audit", "my_queue", "team_queue", "unassigned", "approvals"},
     Role.AGENCY_AGENT: {"home"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin"},
 }

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollectionConfig(AppConfig):
+    name = "collection"
+    verbose_name = _("Collection")
+
+    def ready(self):
+        from accounts.navigation import NavItem, nav_register
+        from accounts.permissions import Capability
+
+        nav_register(NavItem("my_queue", _("My queue"), "collection:my_queue", Capability.WORK_CASES, order=10))
+        nav_register(NavItem("team_queue", _("Team queue"), "collection:team_queue", Capability.WORK_CASES, order=20))
+        nav_register(
+            NavItem("unassigned", _("Unassigned"), "collection:unassigned_pool", Capability.REASSIGN_CASES, order=30)
+        )
+        nav_register(
+            NavItem("approvals", _("Approvals"), "collection:approval_queue", Capability.APPROVE_ARRANGEMENTS, order=40)
+        )
+        nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
