@@ -1,7 +1,13 @@
 """Collection's pages, one list of routes per area (collection/views/<area>.py)."""
 
-from collection.views import arrangements, case, queues, visits
+from collection.views import arrangements, case, portfolios, queues, visits
 
 app_name = "collection"
 
-urlpatterns = [*queues.urlpatterns, *case.urlpatterns, *arrangements.urlpatterns, *visits.urlpatterns]
+urlpatterns = [
+    *queues.urlpatterns,
+    *case.urlpatterns,
+    *arrangements.urlpatterns,
+    *visits.urlpatterns,
+    *portfolios.urlpatterns,
+]
