@@ -9,6 +9,7 @@ from accounts.services import audit_record, user_apply_role
 DEMO_TEAMS = [
     # name, kind, username of the lead
     ("Early collections A", Team.Kind.EARLY, "lead"),
+    ("Late collections", Team.Kind.LATE, "lead"),
     ("Field visits East", Team.Kind.FIELD, "lead"),
     ("Legal", Team.Kind.LEGAL, "manager"),
 ]
@@ -22,6 +23,12 @@ DEMO_STAFF = [
     ("manager", Role.MANAGER, "Liu", "Yang", None),
     ("agency", Role.AGENCY_AGENT, "Zhao", "Min", None),
     ("admin", Role.ADMIN, "Sun", "Li", None),
+    # The rest of the floor, so that queues, balancing and the field agent's day look like a working team.
+    ("zhou", Role.COLLECTOR, "Zhou", "Min", "Early collections A"),
+    ("wu", Role.COLLECTOR, "Wu", "Hao", "Early collections A"),
+    ("huang", Role.COLLECTOR, "Huang", "Lei", "Late collections"),
+    ("xu", Role.COLLECTOR, "Xu", "Fang", "Late collections"),
+    ("field2", Role.FIELD_AGENT, "Guo", "Jun", "Field visits East"),
 ]
 
 

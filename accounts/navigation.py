@@ -35,3 +35,17 @@ def nav_items_for(user) -> list[dict]:
         {"key": item.key, "label": item.label, "url": reverse(item.url_name)}
         for item in sorted(visible, key=lambda item: (item.order, item.key))
     ]
+
+
+# Where a role lands after logging in, when an app to the right has a better
+# page for it than the role's home (a collector's queue, a field agent's day).
+_landings: dict[str, str] = {}
+
+
+def landing_register(role: str, url_name: str) -> None:
+    _landings[role] = url_name
+
+
+def landing_url_for(user) -> str | None:
+    url_name = _landings.get(getattr(user, "role", ""))
+    return reverse(url_name) if url_name else None

@@ -12,6 +12,7 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 from accounts import selectors, services
 from accounts.filters import AuditEventFilter
 from accounts.forms import LanguageForm, LoginForm
+from accounts.navigation import landing_url_for
 from accounts.permissions import Capability, CapabilityRequiredMixin, user_can
 from accounts.roles import Role
 from accounts.tables import AuditEventTable
@@ -23,7 +24,17 @@ class LoginView(auth_views.LoginView):
 
 
 class HomeView(TemplateView):
-    """Each role lands on its own page: accounts/home/<role>.html."""
+    """
+    Each role lands on its own page: accounts/home/<role>.html, or the page
+    an app registered as that role's landing (a collector's queue).
+    `?overview=1` shows the home page itself.
+    """
+
+    def get(self, request, *args, **kwargs):
+        landing = landing_url_for(request.user)
+        if landing and not request.GET.get("overview"):
+            return redirect(landing)
+        return super().get(request, *args, **kwargs)
 
     def get_template_names(self):
         return [f"accounts/home/{self.request.user.role}.html"]

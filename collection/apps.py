@@ -7,8 +7,9 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self):
-        from accounts.navigation import NavItem, nav_register
+        from accounts.navigation import NavItem, landing_register, nav_register
         from accounts.permissions import Capability
+        from accounts.roles import Role
 
         nav_register(NavItem("my_queue", _("My queue"), "collection:my_queue", Capability.WORK_CASES, order=10))
         nav_register(NavItem("team_queue", _("Team queue"), "collection:team_queue", Capability.WORK_CASES, order=20))
@@ -19,3 +20,6 @@ class CollectionConfig(AppConfig):
             NavItem("approvals", _("Approvals"), "collection:approval_queue", Capability.APPROVE_ARRANGEMENTS, order=40)
         )
         nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
+        # A collector starts the day on their queue, a field agent on their visits.
+        landing_register(Role.COLLECTOR, "collection:my_queue")
+        landing_register(Role.FIELD_AGENT, "collection:visit_day")

@@ -39,11 +39,21 @@ def navigation_keys(html: str) -> set[str]:
 def test_each_role_lands_on_its_home_with_its_navigation(client, user_of_role, role, django_assert_max_num_queries):
     client.force_login(user_of_role(role))
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("accounts:home"), {"overview": "1"})
     assert response.status_code == 200
     assert f'data-role="{role}"' in response.text
     assert INTRO_WORDS[role] in response.text
     assert navigation_keys(response.text) == EXPECTED_NAVIGATION[role]
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"), [(Role.COLLECTOR, "collection:my_queue"), (Role.FIELD_AGENT, "collection:visit_day")]
+)
+def test_collectors_and_field_agents_land_on_their_work(client, user_of_role, role, landing):
+    client.force_login(user_of_role(role))
+    response = client.get(reverse("accounts:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(landing)
 
 
 def test_team_lead_sees_the_teams_they_lead_and_not_others(client, team_lead, collector, outsider):
@@ -69,7 +79,7 @@ def test_collector_sees_only_their_own_actions(client, collector, manager):
     audit_record(action="accounts.test.manager_did", actor=manager)
     audit_record(action="accounts.test.collector_did", actor=collector)
     client.force_login(collector)
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("accounts:home"), {"overview": "1"})
     assert "accounts.test.collector_did" in response.text
     assert "accounts.test.manager_did" not in response.text
 

@@ -16,9 +16,12 @@ def test_it_shows_the_login_page(client):
     assert "Log in to Arrears" in response.text
 
 
-def test_it_logs_in_and_lands_on_home(client, collector):
+def test_it_logs_in_and_lands_on_their_work(client, collector):
     response = client.post(LOGIN_URL, {"username": "collector", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:home")
+    assert [url for url, _status in response.redirect_chain] == [
+        reverse("accounts:home"),
+        reverse("collection:my_queue"),
+    ]
     assert response.context["user"] == collector
     assert AuditEvent.objects.filter(action="accounts.login", actor=collector).count() == 1
 

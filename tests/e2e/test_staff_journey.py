@@ -19,7 +19,9 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
 
     log_in(page, "manager", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Good day, Yang")
-    expect(page.locator("[data-nav]")).to_have_text(["Home", "Borrowers", "Audit trail"])
+    expect(page.locator("[data-nav]")).to_have_text(
+        ["Home", "My queue", "Team queue", "Unassigned", "Approvals", "Borrowers", "Audit trail"]
+    )
 
     expect(page.get_by_text("accounts.login_failed")).to_be_visible()  # the home page shows it
     page.get_by_role("link", name="Audit trail", exact=True).click()
@@ -37,6 +39,6 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
 def test_a_collector_sees_no_audit_trail(page):
     UserFactory(username="collector", role=Role.COLLECTOR)
     log_in(page, "collector", PASSWORD)
-    expect(page.locator("[data-nav]")).to_have_text(["Home", "Borrowers"])
+    expect(page.locator("[data-nav]")).to_have_text(["Home", "My queue", "Team queue", "Borrowers"])
     page.goto("/audit/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
