@@ -19,6 +19,11 @@ class CollectionConfig(AppConfig):
         nav_register(
             NavItem("approvals", _("Approvals"), "collection:approval_queue", Capability.APPROVE_ARRANGEMENTS, order=40)
         )
+        nav_register(
+            NavItem(
+                "portfolios", _("Portfolios"), "collection:portfolio_list", Capability.CONFIGURE_COLLECTION, order=60
+            )
+        )
         nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
         # A collector starts the day on their queue, a field agent on their visits.
         landing_register(Role.COLLECTOR, "collection:my_queue")

@@ -13,9 +13,9 @@ EXPECTED_NAVIGATION = {
     Role.FIELD_AGENT: {"home", "borrowers", "visits"},
     Role.TEAM_LEAD: {"home", "borrowers", "my_queue", "team_queue", "unassigned", "approvals"},
     Role.LEGAL_OFFICER: {"home", "borrowers"},
-    Role.MANAGER: {"home", "borrowers", "audit", "my_queue", "team_queue", "unassigned", "approvals"},
+    Role.MANAGER: {"home", "borrowers", "audit", "my_queue", "team_queue", "unassigned", "approvals", "portfolios"},
     Role.AGENCY_AGENT: {"home"},
-    Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin"},
+    Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios"},
 }
 
 INTRO_WORDS = {
