@@ -24,6 +24,15 @@ class CollectionConfig(AppConfig):
                 "portfolios", _("Portfolios"), "collection:portfolio_list", Capability.CONFIGURE_COLLECTION, order=60
             )
         )
+        nav_register(
+            NavItem(
+                "visit_requests",
+                _("Visit requests"),
+                "collection:visit_requests",
+                Capability.APPROVE_ARRANGEMENTS,
+                order=45,
+            )
+        )
         nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
         # A collector starts the day on their queue, a field agent on their visits.
         landing_register(Role.COLLECTOR, "collection:my_queue")

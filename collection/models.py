@@ -475,6 +475,12 @@ class Arrangement(models.Model):
             models.CheckConstraint(
                 condition=Q(total_to_pay__gte=0) & Q(concession__gte=0), name="arrangement_amounts_not_negative"
             ),
+            # deals: at most one open arrangement (waiting for approval or active) per case.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status__in=["pending_approval", "active"]),
+                name="arrangement_one_open_per_case",
+            ),
         ]
         indexes = [models.Index(fields=["status"], name="arrangement_status_idx")]
 

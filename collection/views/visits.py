@@ -1,9 +1,309 @@
-from django.http import Http404
-from django.urls import path
+"""
+Field visit pages: the request form on a case, the team lead's list of
+requests to schedule (field agent and day) or reject, the field agent's day
+(visits grouped by district) and the visit report with its photos and
+recordings. A field agent reaches only the visits assigned to them: another
+agent's visit is a 404.
+"""
+
+import datetime
+
+import django_tables2 as tables
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+from django_tables2 import LazyPaginator, RequestConfig
+
+from accounts.permissions import Capability, capability_required, user_can
+from accounts.templatetags.arrears import money
+from collection.errors import CollectionError
+from collection.models import Case, FieldVisit, VisitStatus
+from collection.selectors import case_visible_get, cases_visible_to
+from collection.services import visits as services
+from collection.visit_forms import (
+    VisitDayForm,
+    VisitRejectForm,
+    VisitReportForm,
+    VisitRequestForm,
+    VisitScheduleForm,
+    field_agents,
+)
+
+REQUESTED = _("The visit was requested; a team lead will schedule it.")
+SCHEDULED = _("The visit was scheduled.")
+REJECTED = _("The visit was rejected.")
+REPORTED = _("The visit report was filed.")
+CASE_CHANGED_EVENT = "case-changed"
+LIST_STATUSES = {"requested": VisitStatus.REQUESTED, "scheduled": VisitStatus.SCHEDULED}
 
 
-def placeholder(request, **kwargs):
-    raise Http404
+def borrower_name_for(user, name: str) -> str:
+    """Staff who may see lending data see the name whole; anyone else its first character and stars."""
+    if not name or user_can(user, Capability.VIEW_LENDING):
+        return name
+    return name[:1] + "*" * max(len(name) - 1, 2)
 
 
-urlpatterns = [path("visits/", placeholder, name="visit_day")]
+def visits_visible_to(user):
+    return FieldVisit.objects.filter(case__in=cases_visible_to(user))
+
+
+# --- The request -----------------------------------------------------------------------------
+
+
+@capability_required(Capability.WORK_CASES)
+@require_http_methods(["GET", "POST"])
+def visit_request(request, pk):
+    case = case_visible_get(request.user, pk, Case.objects.select_related("borrower"))
+    borrower = case.borrower
+    if request.method == "POST":
+        form = VisitRequestForm(request.POST, borrower=borrower)
+        if form.is_valid():
+            try:
+                visit = services.visit_request(case=case, actor=request.user, **form.service_kwargs())
+            except CollectionError as error:
+                field = {"contact_point": "address_choice"}.get(error.field, error.field)
+                form.add_error(field if field in form.fields else None, str(error))
+            else:
+                if request.htmx:
+                    response = render(
+                        request,
+                        "collection/visits/_requested.html",
+                        {"case": case, "visit": visit, "message": REQUESTED},
+                    )
+                    return trigger_client_event(response, CASE_CHANGED_EVENT)
+                messages.success(request, REQUESTED)
+                return redirect("collection:case_detail", pk=case.pk)
+    else:
+        form = VisitRequestForm(borrower=borrower)
+    context = {
+        "case": case,
+        "form": form,
+        "open_visit": case.visits.filter(status__in=services.OPEN_STATUSES).first(),
+    }
+    template = "collection/visits/_request_form.html" if request.htmx else "collection/visits/request.html"
+    return render(request, template, context)
+
+
+# --- The team lead's list ----------------------------------------------------------------------
+
+
+class VisitRequestTable(tables.Table):
+    requested_at = tables.DateTimeColumn(verbose_name=_("Requested"), format="SHORT_DATETIME_FORMAT")
+    case = tables.Column(
+        verbose_name=_("Case"),
+        order_by=("case_id",),
+        linkify=lambda record: reverse("collection:case_detail", args=[record.case_id]),
+    )
+    borrower = tables.Column(verbose_name=_("Borrower"), accessor="case__borrower__name", orderable=False)
+    overdue = tables.Column(
+        verbose_name=_("Overdue"),
+        accessor="case__overdue_total",
+        order_by=("case__overdue_total",),
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+    district = tables.Column(verbose_name=_("District"))
+    address = tables.Column(verbose_name=_("Address"), orderable=False)
+    reason = tables.Column(verbose_name=_("Why"), orderable=False)
+    preferred_on = tables.DateColumn(verbose_name=_("Preferred"), format="SHORT_DATE_FORMAT", default="—")
+    requested_by = tables.Column(verbose_name=_("Requested by"), default="—", orderable=False)
+    actions = tables.Column(verbose_name=_("Schedule or reject"), empty_values=(), orderable=False)
+
+    class Meta:
+        model = FieldVisit
+        fields = (
+            "requested_at",
+            "case",
+            "borrower",
+            "overdue",
+            "district",
+            "address",
+            "reason",
+            "preferred_on",
+            "requested_by",
+            "actions",
+        )
+        attrs = {"class": "dense", "data-testid": "visit-requests"}
+        row_attrs = {"id": lambda record: f"visit-{record.pk}"}
+        order_by = ("requested_at",)
+        empty_text = _("No visit waits for a decision.")
+
+    def __init__(self, *args, agents, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents = agents
+        self.today = today
+
+    def render_overdue(self, value, record):
+        return money(value, record.case.currency)
+
+    def render_actions(self, record):
+        day = record.scheduled_on or max(record.preferred_on or self.today, self.today)
+        return render_to_string(
+            "collection/visits/_schedule_actions.html",
+            {"visit": record, "agents": self.agents, "day": day, "today": self.today},
+            request=getattr(self, "request", None),
+        )
+
+
+@capability_required(Capability.APPROVE_ARRANGEMENTS)
+@require_http_methods(["GET"])
+def visit_requests(request):
+    status_key = request.GET.get("status", "requested")
+    status = LIST_STATUSES.get(status_key, VisitStatus.REQUESTED)
+    visits = (
+        visits_visible_to(request.user).filter(status=status).select_related("case", "case__borrower", "requested_by")
+    )
+    today = services.lender_today()
+    table = VisitRequestTable(visits, agents=list(field_agents()), today=today)
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    return render(
+        request,
+        "collection/visits/requests.html",
+        {"table": table, "status": status, "statuses": LIST_STATUSES},
+    )
+
+
+def _decision_response(request, visit, *, message=None, error=None):
+    if request.htmx:
+        return render(
+            request,
+            "collection/visits/_decided_row.html",
+            {"visit": visit, "message": message, "error": error, "columns": len(VisitRequestTable.base_columns)},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, message)
+    return redirect("collection:visit_requests")
+
+
+def _form_error(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+@capability_required(Capability.APPROVE_ARRANGEMENTS)
+@require_POST
+def visit_schedule(request, pk):
+    visit = get_object_or_404(visits_visible_to(request.user).select_related("case"), pk=pk)
+    form = VisitScheduleForm(request.POST)
+    if not form.is_valid():
+        return _decision_response(request, visit, error=_form_error(form))
+    try:
+        services.visit_schedule(
+            visit=visit,
+            agent=form.cleaned_data["agent"],
+            scheduled_on=form.cleaned_data["scheduled_on"],
+            actor=request.user,
+        )
+    except CollectionError as error:
+        return _decision_response(request, visit, error=str(error))
+    return _decision_response(request, visit, message=SCHEDULED)
+
+
+@capability_required(Capability.APPROVE_ARRANGEMENTS)
+@require_POST
+def visit_reject(request, pk):
+    visit = get_object_or_404(visits_visible_to(request.user).select_related("case"), pk=pk)
+    form = VisitRejectForm(request.POST)
+    if not form.is_valid():
+        return _decision_response(request, visit, error=_form_error(form))
+    try:
+        services.visit_reject(visit=visit, actor=request.user, note=form.cleaned_data["note"])
+    except CollectionError as error:
+        return _decision_response(request, visit, error=str(error))
+    return _decision_response(request, visit, message=REJECTED)
+
+
+# --- The field agent's day and the report ---------------------------------------------------------
+
+
+@capability_required(Capability.VISIT_BORROWERS)
+@require_http_methods(["GET"])
+def visit_day(request):
+    form = VisitDayForm(request.GET or None)
+    day = (form.cleaned_data.get("day") if form.is_valid() else None) or services.lender_today()
+    visits = list(
+        FieldVisit.objects.filter(
+            agent=request.user, scheduled_on=day, status__in=[VisitStatus.SCHEDULED, VisitStatus.DONE]
+        )
+        .select_related("case", "case__borrower")
+        .order_by("district", "address", "id")
+    )
+    for visit in visits:
+        visit.borrower_name = borrower_name_for(request.user, visit.case.borrower.name)
+    return render(
+        request,
+        "collection/visits/day.html",
+        {
+            "form": form,
+            "day": day,
+            "visits": visits,
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
+            "today": services.lender_today(),
+            "to_report": sum(1 for visit in visits if visit.status == VisitStatus.SCHEDULED),
+        },
+    )
+
+
+@capability_required(Capability.VISIT_BORROWERS)
+@require_http_methods(["GET", "POST"])
+def visit_report(request, pk):
+    visit = get_object_or_404(
+        FieldVisit.objects.select_related("case", "case__borrower", "case__portfolio"), pk=pk, agent=request.user
+    )
+    form = None
+    if visit.status == VisitStatus.SCHEDULED:
+        if request.method == "POST":
+            form = VisitReportForm(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.visit_report(
+                        visit=visit,
+                        visited_at=data["visited_at"],
+                        met=data["met"],
+                        outcome=data["outcome"],
+                        was_recorded=data["was_recorded"],
+                        notes=data["notes"],
+                        actor=request.user,
+                        attachments=data["attachments"],
+                        promise_amount=data["promise_amount"],
+                        promise_due_on=data["promise_due_on"],
+                    )
+                except CollectionError as error:
+                    form.add_error(error.field if error.field in form.fields else None, str(error))
+                else:
+                    messages.success(request, REPORTED)
+                    return redirect(f"{reverse('collection:visit_day')}?day={visit.scheduled_on.isoformat()}")
+        else:
+            form = VisitReportForm()
+    elif request.method == "POST":
+        messages.error(request, services.VISIT_NOT_SCHEDULED)
+        return redirect("collection:visit_report", pk=visit.pk)
+    return render(
+        request,
+        "collection/visits/report.html",
+        {
+            "visit": visit,
+            "case": visit.case,
+            "borrower_name": borrower_name_for(request.user, visit.case.borrower.name),
+            "form": form,
+            "attachments": list(visit.attachments.all()) if visit.status == VisitStatus.DONE else [],
+            "recording_required": services.recording_required(visit.case),
+        },
+    )
+
+
+urlpatterns = [
+    path("cases/<int:pk>/visits/new/", visit_request, name="visit_request"),
+    path("visits/", visit_day, name="visit_day"),
+    path("visits/requests/", visit_requests, name="visit_requests"),
+    path("visits/<int:pk>/schedule/", visit_schedule, name="visit_schedule"),
+    path("visits/<int:pk>/reject/", visit_reject, name="visit_reject"),
+    path("visits/<int:pk>/report/", visit_report, name="visit_report"),
+]

@@ -11,9 +11,19 @@ pytestmark = pytest.mark.django_db
 EXPECTED_NAVIGATION = {
     Role.COLLECTOR: {"home", "borrowers", "my_queue", "team_queue"},
     Role.FIELD_AGENT: {"home", "borrowers", "visits"},
-    Role.TEAM_LEAD: {"home", "borrowers", "my_queue", "team_queue", "unassigned", "approvals"},
+    Role.TEAM_LEAD: {"home", "borrowers", "my_queue", "team_queue", "unassigned", "approvals", "visit_requests"},
     Role.LEGAL_OFFICER: {"home", "borrowers"},
-    Role.MANAGER: {"home", "borrowers", "audit", "my_queue", "team_queue", "unassigned", "approvals", "portfolios"},
+    Role.MANAGER: {
+        "home",
+        "borrowers",
+        "audit",
+        "my_queue",
+        "team_queue",
+        "unassigned",
+        "approvals",
+        "visit_requests",
+        "portfolios",
+    },
     Role.AGENCY_AGENT: {"home"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios"},
 }

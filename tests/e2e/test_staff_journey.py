@@ -20,7 +20,17 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
     log_in(page, "manager", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Good day, Yang")
     expect(page.locator("[data-nav]")).to_have_text(
-        ["Home", "My queue", "Team queue", "Unassigned", "Approvals", "Borrowers", "Portfolios", "Audit trail"]
+        [
+            "Home",
+            "My queue",
+            "Team queue",
+            "Unassigned",
+            "Approvals",
+            "Visit requests",
+            "Borrowers",
+            "Portfolios",
+            "Audit trail",
+        ]
     )
 
     expect(page.get_by_text("accounts.login_failed")).to_be_visible()  # the home page shows it

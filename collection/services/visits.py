@@ -1,0 +1,472 @@
+"""
+Field visits (上门): a collector requests one, a team lead schedules it with a
+field agent (or rejects it), and the agent files the report.
+
+- The address defaults to the borrower's own home address (then work
+  address) on file; a third party's address is never visited.
+- A visit is an outbound contact: scheduling asks the compliance guard about
+  the scheduled day (holds, flags, contact hours at midday in the borrower's
+  time zone), and the report asks it again about the moment of the visit, so
+  that no visit is reported at night or during a hold.
+- Where the jurisdiction requires it (China), every visit is recorded on audio
+  or video; a report that says it was not is refused (the guard's
+  `visit_report_require`).
+- The report writes the contact (a ContactAttempt, channel visit) and links it
+  to the visit; a promise taken at the door is recorded through the promises
+  service with that contact. Photos and recordings are kept as
+  VisitAttachment rows (types and sizes limited by ATTACHMENT_TYPES and
+  MAX_ATTACHMENT_BYTES).
+"""
+
+import datetime
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import Capability, user_can
+from accounts.roles import Role
+from accounts.services import audit_record
+from collection import compliance
+from collection.errors import CollectionError
+from collection.models import (
+    AnsweredBy,
+    Case,
+    Channel,
+    ContactAttempt,
+    Direction,
+    EventKind,
+    FieldVisit,
+    Outcome,
+    VisitAttachment,
+    VisitStatus,
+)
+from collection.services.timeline import event_record
+from lending.models import ContactPoint
+
+LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
+ADDRESS_KINDS = (ContactPoint.Kind.HOME_ADDRESS, ContactPoint.Kind.WORK_ADDRESS)
+OPEN_STATUSES = (VisitStatus.REQUESTED, VisitStatus.SCHEDULED)
+# The guard is asked about this hour of the scheduled day, in the borrower's time zone.
+SCHEDULE_CHECK_HOUR = 12
+
+Kind = VisitAttachment.Kind
+ATTACHMENT_TYPES: dict[str, str] = {
+    **dict.fromkeys((".jpg", ".jpeg", ".png", ".heic", ".webp"), Kind.PHOTO),
+    **dict.fromkeys((".mp3", ".m4a", ".aac", ".amr", ".wav", ".ogg"), Kind.AUDIO),
+    **dict.fromkeys((".mp4", ".mov", ".3gp", ".webm"), Kind.VIDEO),
+}
+MAX_ATTACHMENT_BYTES: dict[str, int] = {
+    Kind.PHOTO: 10 * 1024 * 1024,
+    Kind.AUDIO: 50 * 1024 * 1024,
+    Kind.VIDEO: 200 * 1024 * 1024,
+}
+MAX_ATTACHMENTS = 10
+# The content types a browser may send for each kind, besides the generic one.
+CONTENT_FAMILY = {Kind.PHOTO: "image/", Kind.AUDIO: "audio/", Kind.VIDEO: "video/"}
+
+CASE_CLOSED = _("The case is closed: no visit can be requested or scheduled.")
+VISIT_ALREADY_OPEN = _("A visit is already requested or scheduled for this case.")
+ADDRESS_REQUIRED = _("No home or work address is on file: enter the address to visit.")
+ADDRESS_TOO_LONG = _("An address has at most 300 characters.")
+CONTACT_POINT_NOT_AN_ADDRESS = _("Choose one of the borrower's own home or work addresses.")
+REASON_REQUIRED = _("Say why the borrower should be visited (at most 300 characters).")
+DATE_IN_PAST = _("The date cannot be before today.")
+VISIT_NOT_OPEN = _("This visit was already rejected, cancelled or reported.")
+NOT_AN_APPROVER = _("Only a team lead or a manager schedules or rejects visits.")
+NOT_A_FIELD_AGENT = _("Choose an active field agent.")
+REJECTION_NEEDS_NOTE = _("Say why the visit is rejected.")
+VISIT_NOT_SCHEDULED = _("Only a scheduled visit can be reported.")
+NOT_YOUR_VISIT = _("Only the field agent the visit is assigned to files its report.")
+MET_UNKNOWN = _("Choose whom you met.")
+OUTCOME_UNKNOWN = _("Choose an outcome.")
+OUTCOME_MISMATCH = _("“{outcome}” does not fit a visit where you met: {met}.")
+VISIT_TIME_INVALID = _("The visit cannot be after now or before it was requested.")
+PROMISE_INCOMPLETE = _("A promise needs both an amount and a date.")
+PROMISE_NEEDS_BORROWER = _("Only the borrower can promise to pay.")
+TOO_MANY_ATTACHMENTS = _("At most {count} files can be attached to a visit.")
+ATTACHMENT_TYPE_REFUSED = _(
+    "{name}: attach photos (JPEG, PNG, HEIC, WebP), audio (MP3, M4A, AAC, AMR, WAV, OGG) "
+    "or video (MP4, MOV, 3GP, WebM)."
+)
+ATTACHMENT_TOO_LARGE = _("{name} is {size}; a {kind} may be at most {limit}.")
+
+# Outcomes a visit can have, by whom the agent met.
+VISIT_OUTCOMES = {
+    AnsweredBy.BORROWER: (
+        Outcome.RIGHT_PARTY_CONTACT,
+        Outcome.PROMISED,
+        Outcome.REFUSED_TO_PAY,
+        Outcome.DISPUTES,
+        Outcome.CLAIMS_HARDSHIP,
+        Outcome.CALL_BACK,
+    ),
+    AnsweredBy.THIRD_PARTY: (Outcome.THIRD_PARTY_REACHED, Outcome.THIRD_PARTY_REFUSED, Outcome.CALL_BACK),
+    AnsweredBy.NOBODY: (Outcome.NO_ANSWER,),
+}
+
+
+def lender_today() -> datetime.date:
+    return timezone.localdate(timezone=LENDER_TZ)
+
+
+def borrower_addresses(borrower) -> list[ContactPoint]:
+    """The borrower's own home and work addresses that may be visited: home first, primary first."""
+    points = [
+        point
+        for point in borrower.contact_points.all()
+        if point.kind in ADDRESS_KINDS and not point.is_third_party and not point.do_not_contact
+    ]
+    return sorted(points, key=lambda point: (ADDRESS_KINDS.index(point.kind), not point.is_primary, point.pk))
+
+
+def recording_required(case: Case) -> bool:
+    """Whether the case's jurisdiction requires every visit to be recorded (China's convention)."""
+    return compliance.profile_for(case.portfolio).visits_must_be_recorded
+
+
+def attachment_kind(upload) -> str:
+    """The kind of an uploaded file (photo, audio, video), or CollectionError for a refused type or size."""
+    name = os.path.basename(upload.name or "")
+    kind = ATTACHMENT_TYPES.get(os.path.splitext(name)[1].lower())
+    content_type = (getattr(upload, "content_type", "") or "").lower()
+    if kind is None or (
+        content_type
+        and content_type != "application/octet-stream"
+        and not content_type.startswith(CONTENT_FAMILY[kind])
+    ):
+        raise CollectionError(str(ATTACHMENT_TYPE_REFUSED).format(name=name), field="attachments")
+    if upload.size > MAX_ATTACHMENT_BYTES[kind]:
+        raise CollectionError(
+            str(ATTACHMENT_TOO_LARGE).format(
+                name=name,
+                size=filesizeformat(upload.size),
+                kind=Kind(kind).label.lower(),
+                limit=filesizeformat(MAX_ATTACHMENT_BYTES[kind]),
+            ),
+            field="attachments",
+        )
+    return kind
+
+
+def attachments_check(uploads: Sequence) -> list[tuple[str, object]]:
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise CollectionError(str(TOO_MANY_ATTACHMENTS).format(count=MAX_ATTACHMENTS), field="attachments")
+    return [(attachment_kind(upload), upload) for upload in uploads]
+
+
+def _day(text: str) -> str:
+    return date_format(datetime.date.fromisoformat(text), "SHORT_DATE_FORMAT")
+
+
+def event_text(data: dict) -> str:
+    """
+    A visit's line on the case timeline, in the reader's language, from the
+    event's data (the case page calls this; the stored summary is its fallback).
+    """
+    action = data["action"]
+    if action == "requested":
+        text = gettext("Field visit requested: %(address)s") % {"address": data["address"]}
+        if data.get("preferred_on"):
+            text += " · " + gettext("preferred %(day)s") % {"day": _day(data["preferred_on"])}
+        return text
+    if action == "scheduled":
+        template = (
+            gettext("Field visit moved to %(day)s with %(agent)s")
+            if data.get("rescheduled")
+            else gettext("Field visit scheduled on %(day)s with %(agent)s")
+        )
+        return template % {"day": _day(data["scheduled_on"]), "agent": data["agent_name"]}
+    if action == "rejected":
+        return gettext("Field visit rejected")
+    parts = [
+        gettext("Field visit: %(outcome)s") % {"outcome": Outcome(data["outcome"]).label},
+        gettext("met: %(met)s") % {"met": AnsweredBy(data["met"]).label.lower()},
+        gettext("recorded") if data.get("was_recorded") else gettext("not recorded"),
+    ]
+    files = int(data.get("attachments") or 0)
+    if files:
+        parts.append(ngettext("%(count)d file", "%(count)d files", files) % {"count": files})
+    return " · ".join(parts)
+
+
+def _event(visit: FieldVisit, action: str, *, actor, notes: str = "", at=None, **extra) -> None:
+    data = {"action": action, "visit": visit.pk, "status": visit.status, **extra}
+    event_record(
+        case=visit.case, kind=EventKind.VISIT, summary=event_text(data), actor=actor, notes=notes, data=data, at=at
+    )
+    audit_record(action=f"collection.visit.{action}", target=visit, actor=actor, data=data)
+
+
+def _lock_visit(visit: FieldVisit) -> FieldVisit:
+    return (
+        FieldVisit.objects.select_for_update()
+        .select_related("case", "case__portfolio", "case__borrower")
+        .get(pk=visit.pk)
+    )
+
+
+# --- Request ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_request(
+    *,
+    case: Case,
+    reason: str,
+    actor,
+    address: str = "",
+    preferred_on: datetime.date | None = None,
+    contact_point: ContactPoint | None = None,
+    district: str | None = None,
+) -> FieldVisit:
+    """
+    Ask for a visit to the borrower. With neither an address nor a contact
+    point, the borrower's home (else work) address on file is used; the
+    region comes from the borrower, the district may be given.
+    """
+    case = Case.objects.select_for_update().select_related("borrower").get(pk=case.pk)
+    if case.is_closed:
+        raise CollectionError(CASE_CLOSED)
+    if case.visits.filter(status__in=OPEN_STATUSES).exists():
+        raise CollectionError(VISIT_ALREADY_OPEN)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise CollectionError(REASON_REQUIRED, field="reason")
+    if preferred_on is not None and preferred_on < lender_today():
+        raise CollectionError(DATE_IN_PAST, field="preferred_on")
+    address = (address or "").strip()
+    if contact_point is not None and (
+        contact_point.borrower_id != case.borrower_id
+        or contact_point.kind not in ADDRESS_KINDS
+        or contact_point.is_third_party
+    ):
+        raise CollectionError(CONTACT_POINT_NOT_AN_ADDRESS, field="contact_point")
+    if contact_point is None and not address:
+        addresses = borrower_addresses(case.borrower)
+        contact_point = addresses[0] if addresses else None
+    if not address:
+        if contact_point is None:
+            raise CollectionError(ADDRESS_REQUIRED, field="address")
+        address = contact_point.value
+    if len(address) > 300:
+        raise CollectionError(ADDRESS_TOO_LONG, field="address")
+    borrower = case.borrower
+    visit = FieldVisit.objects.create(
+        case=case,
+        status=VisitStatus.REQUESTED,
+        address=address,
+        contact_point=contact_point,
+        province=borrower.province,
+        city=borrower.city,
+        district=(district if district is not None else borrower.district).strip()[:50],
+        reason=reason,
+        preferred_on=preferred_on,
+        requested_at=timezone.now(),
+        requested_by=actor,
+    )
+    _event(
+        visit,
+        "requested",
+        actor=actor,
+        notes=reason,
+        address=address,
+        preferred_on=preferred_on.isoformat() if preferred_on else None,
+    )
+    return visit
+
+
+# --- The team lead's decision -----------------------------------------------------------
+
+
+def _approver_check(actor) -> None:
+    if not user_can(actor, Capability.APPROVE_ARRANGEMENTS):
+        raise CollectionError(NOT_AN_APPROVER)
+
+
+@transaction.atomic
+def visit_schedule(*, visit: FieldVisit, agent, scheduled_on: datetime.date, actor) -> FieldVisit:
+    """Approve a requested visit (or move a scheduled one) to a field agent and a day."""
+    visit = _lock_visit(visit)
+    if visit.status not in OPEN_STATUSES:
+        raise CollectionError(VISIT_NOT_OPEN)
+    _approver_check(actor)
+    if agent is None or agent.role != Role.FIELD_AGENT or not agent.is_active:
+        raise CollectionError(NOT_A_FIELD_AGENT, field="agent")
+    if scheduled_on is None or scheduled_on < lender_today():
+        raise CollectionError(DATE_IN_PAST, field="scheduled_on")
+    case = visit.case
+    if case.is_closed:
+        raise CollectionError(CASE_CLOSED)
+    try:
+        borrower_tz = ZoneInfo(case.borrower.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        borrower_tz = LENDER_TZ  # the guard refuses an unknown zone with its own rule
+    compliance.contact_require(
+        case=case,
+        channel=Channel.VISIT,
+        contact_point=visit.contact_point,
+        at=datetime.datetime.combine(scheduled_on, datetime.time(SCHEDULE_CHECK_HOUR), tzinfo=borrower_tz),
+    )
+    rescheduled = visit.status == VisitStatus.SCHEDULED
+    visit.status = VisitStatus.SCHEDULED
+    visit.agent = agent
+    visit.scheduled_on = scheduled_on
+    visit.decided_by = actor
+    visit.save(update_fields=["status", "agent", "scheduled_on", "decided_by"])
+    _event(
+        visit,
+        "scheduled",
+        actor=actor,
+        agent=agent.pk,
+        agent_name=str(agent),
+        scheduled_on=scheduled_on.isoformat(),
+        rescheduled=rescheduled,
+    )
+    return visit
+
+
+@transaction.atomic
+def visit_reject(*, visit: FieldVisit, actor, note: str) -> FieldVisit:
+    """Turn down a requested (or call off a scheduled) visit, saying why."""
+    visit = _lock_visit(visit)
+    if visit.status not in OPEN_STATUSES:
+        raise CollectionError(VISIT_NOT_OPEN)
+    _approver_check(actor)
+    note = (note or "").strip()
+    if not note:
+        raise CollectionError(REJECTION_NEEDS_NOTE, field="note")
+    visit.status = VisitStatus.REJECTED
+    visit.decided_by = actor
+    visit.save(update_fields=["status", "decided_by"])
+    _event(visit, "rejected", actor=actor, notes=note)
+    return visit
+
+
+# --- The report ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_report(
+    *,
+    visit: FieldVisit,
+    visited_at: datetime.datetime,
+    met: str,
+    outcome: str,
+    was_recorded: bool,
+    notes: str,
+    actor,
+    attachments: Sequence = (),
+    promise_amount: Decimal | None = None,
+    promise_due_on: datetime.date | None = None,
+) -> FieldVisit:
+    """
+    File the report of a scheduled visit: the compliance guard must allow a
+    visit at `visited_at`; the contact is written and linked, a promise taken
+    recorded, the files attached. Nothing is written if any of it is refused.
+    """
+    visit = _lock_visit(visit)
+    if visit.status != VisitStatus.SCHEDULED:
+        raise CollectionError(VISIT_NOT_SCHEDULED)
+    if visit.agent_id != getattr(actor, "pk", None):
+        raise CollectionError(NOT_YOUR_VISIT)
+    if met not in VISIT_OUTCOMES:
+        raise CollectionError(MET_UNKNOWN, field="met")
+    if outcome not in Outcome.values:
+        raise CollectionError(OUTCOME_UNKNOWN, field="outcome")
+    if outcome not in VISIT_OUTCOMES[met]:
+        raise CollectionError(
+            str(OUTCOME_MISMATCH).format(outcome=Outcome(outcome).label, met=AnsweredBy(met).label.lower()),
+            field="outcome",
+        )
+    if (
+        visited_at is None
+        or visited_at > timezone.now() + datetime.timedelta(minutes=1)
+        or visited_at < visit.requested_at
+    ):
+        raise CollectionError(VISIT_TIME_INVALID, field="visited_at")
+    case = visit.case
+    try:
+        compliance.visit_report_require(was_recorded=was_recorded, case=case)
+    except compliance.ContactRefused as refused:
+        refused.field = "was_recorded"
+        raise
+    if (promise_amount is None) != (promise_due_on is None):
+        raise CollectionError(
+            PROMISE_INCOMPLETE, field="promise_amount" if promise_amount is None else "promise_due_on"
+        )
+    if promise_amount is not None and met != AnsweredBy.BORROWER:
+        raise CollectionError(PROMISE_NEEDS_BORROWER, field="promise_amount")
+    files = attachments_check(list(attachments))
+    compliance.contact_require(case=case, channel=Channel.VISIT, contact_point=visit.contact_point, at=visited_at)
+
+    notes = (notes or "").strip()
+    contact = ContactAttempt.objects.create(
+        case=case,
+        borrower_id=case.borrower_id,
+        contact_point=visit.contact_point,
+        channel=Channel.VISIT,
+        direction=Direction.OUTBOUND,
+        answered_by=met,
+        outcome=outcome,
+        notes=notes,
+        occurred_at=visited_at,
+        actor=actor,
+    )
+    changed = []
+    if case.last_contact_at is None or case.last_contact_at < visited_at:
+        case.last_contact_at = visited_at
+        changed.append("last_contact_at")
+    if met == AnsweredBy.BORROWER and (
+        case.last_right_party_contact_at is None or case.last_right_party_contact_at < visited_at
+    ):
+        case.last_right_party_contact_at = visited_at
+        changed.append("last_right_party_contact_at")
+    if changed:
+        case.save(update_fields=[*changed, "updated_at"])
+
+    promise = None
+    if promise_amount is not None:
+        from collection.services.promises import promise_record
+
+        try:
+            promise = promise_record(
+                case=case, amount=promise_amount, due_on=promise_due_on, actor=actor, contact=contact
+            )
+        except CollectionError as error:
+            field = {"amount": "promise_amount", "due_on": "promise_due_on"}.get(error.field, "promise_amount")
+            raise CollectionError(str(error), field=field) from None
+
+    visit.status = VisitStatus.DONE
+    visit.visited_at = visited_at
+    visit.met = met
+    visit.outcome = outcome
+    visit.was_recorded = was_recorded
+    visit.report_notes = notes
+    visit.contact = contact
+    visit.save(update_fields=["status", "visited_at", "met", "outcome", "was_recorded", "report_notes", "contact"])
+    # Files last: a refusal above leaves nothing on disk.
+    for kind, upload in files:
+        VisitAttachment.objects.create(visit=visit, kind=kind, file=upload)
+    _event(
+        visit,
+        "reported",
+        actor=actor,
+        notes=notes,
+        at=visited_at,
+        contact=contact.pk,
+        met=met,
+        outcome=outcome,
+        was_recorded=was_recorded,
+        attachments=len(files),
+        promise=promise.pk if promise else None,
+    )
+    return visit
