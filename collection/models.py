@@ -190,6 +190,12 @@ class Case(models.Model):
             ),
             models.Index(fields=["team", "-priority"], name="case_team_queue_idx", condition=~Q(status="closed")),
             models.Index(fields=["-priority"], name="case_open_priority_idx", condition=~Q(status="closed")),
+            # The unassigned pool of a team, and Next case's second tier (collection/services/next_case.py).
+            models.Index(
+                fields=["team", "-priority"],
+                name="case_unassigned_queue_idx",
+                condition=Q(assigned_to__isnull=True) & ~Q(status="closed"),
+            ),
         ]
 
     def __str__(self):
