@@ -1,0 +1,60 @@
+"""
+A collector's core loop, from the keyboard: land on the queue, take the next
+case, log a call in which the borrower promises, record the promise, see it on
+the timeline and find the case again with the queue's "Promise due today" filter.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from collection.models import ContactAttempt, PromiseToPay
+from tests.collection.factories import case_in_arrears
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def zone_where_it_is_midday() -> str:
+    """A fixed-offset zone in which it is about noon now, so the call is inside contact hours whenever the test runs."""
+    offset = (12 - timezone.now().astimezone(datetime.UTC).hour + 12) % 24 - 12  # -12 … +11 hours
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+def test_a_collector_takes_the_next_case_and_logs_a_promise(page, collector):
+    case = case_in_arrears(collector=collector, days_past_due=12)
+    case.borrower.time_zone = zone_where_it_is_midday()
+    case.borrower.save(update_fields=["time_zone"])
+
+    log_in(page, "collector", PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("My queue")
+    expect(page.locator("#results")).to_contain_text(case.number)
+
+    with page.expect_navigation():
+        page.keyboard.press("n")  # Next case
+    expect(page).to_have_url(f"{page.url.split('/cases/')[0]}/cases/{case.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(case.number)
+
+    page.keyboard.press("c")  # log a call
+    page.get_by_label("Who answered").select_option("borrower")
+    page.get_by_label("Outcome").select_option("promised")
+    page.get_by_label("Outcome").press("Enter")
+    promise_form = page.locator("#form-promise")
+    expect(promise_form).to_be_visible()
+
+    promise_form.get_by_label("Amount", exact=True).fill("500")
+    promise_form.get_by_label("By", exact=True).fill(timezone.localdate().isoformat())
+    promise_form.get_by_label("By", exact=True).press("Enter")
+    expect(page.locator("#case-flash")).to_contain_text("Promise recorded")
+    expect(page.locator("#case-timeline")).to_contain_text("Promise to pay")
+    promise = PromiseToPay.objects.get(case=case)
+    assert promise.amount == 500 and promise.contact == ContactAttempt.objects.get(case=case)
+
+    page.get_by_role("link", name="My queue", exact=True).click()
+    page.get_by_label("Promise due today").check()
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(case.number)
