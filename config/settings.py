@@ -246,10 +246,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired_task",
         "schedule": 60 * 60,
     },
-    # Days past due, buckets, penalty and snapshots for the day that has just
-    # ended (docs/nightly-run.md). In the lender's time zone (CELERY_TIMEZONE).
-    "lending-nightly-run": {
-        "task": "lending.tasks.nightly_run_task",
+    # The nightly run (docs/nightly-run.md), in the lender's time zone
+    # (CELERY_TIMEZONE): lending's days past due, buckets, penalty and
+    # snapshots, then collection's lifecycle (cases, promises, arrangements,
+    # stages, priorities). lending.tasks.nightly_run_task runs lending's part alone.
+    "nightly-run": {
+        "task": "collection.tasks.collection_nightly_task",
         "schedule": crontab(hour=1, minute=30),
     },
 }
