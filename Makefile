@@ -38,10 +38,11 @@ messages: install
 migrate: install .env
 	$(PY) manage.py migrate --no-input
 
-# A small portfolio (3,000 accounts) the first time; later runs keep what is there.
+# A small portfolio (3,000 accounts) and its collection floor the first time; later runs keep what is there.
 demo: migrate
 	$(PY) manage.py seed_demo --accounts 3000 --seed 1 --if-empty
 	$(PY) manage.py seed_demo_staff
+	$(PY) manage.py seed_demo_collection --seed 1 --if-empty
 
 run: .env
 	scripts/install-system-packages run
