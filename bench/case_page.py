@@ -47,7 +47,7 @@ def load(accounts: int, sample: int) -> None:
 
     from accounts.demo import demo_staff_ensure
     from collection.demo import collection_demo_seed
-    from collection.lifecycle import lifecycle_run
+    from collection.lifecycle import collection_nightly_run
     from lending.demo.services import demo_portfolio_seed
 
     today = timezone.localdate()
@@ -58,7 +58,7 @@ def load(accounts: int, sample: int) -> None:
     started = time.perf_counter()
     # A history for about `sample` cases (writing one for all 70,000 would take the demo's Python a long while).
     every = max(1, int(accounts * 0.07) // sample)
-    result = collection_demo_seed(seed=1, today=today, lifecycle=lifecycle_run, every=every)
+    result = collection_demo_seed(seed=1, today=today, lifecycle=collection_nightly_run, every=every)
     print(
         f"collection demo: {result.cases:,} cases with history {result.rows} in {time.perf_counter() - started:.1f} s"
         f" (as of {today.isoformat()}, {datetime.datetime.now():%H:%M})",

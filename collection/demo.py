@@ -500,7 +500,7 @@ def collection_demo_seed(
     """
     Set up the demo teams' rules, open the cases (the lifecycle for today),
     then write their past. Refuses when contacts exist already.
-    `lifecycle(as_of=...)` is the collection nightly step (injected by the command).
+    `lifecycle(as_of=...)` is the whole nightly run, lending's then collection's (injected by the command).
     `every`: write the history of every n-th case only (a benchmark's sample of a big portfolio).
     """
     today = today or timezone.localdate()
@@ -539,9 +539,6 @@ def collection_demo_seed(
     _cases_after_history(history, today=today)
     if lifecycle is not None:
         # The payments of kept promises: lending's figures, then the cases (some cure and close).
-        from lending.delinquency import run_nightly
-
-        run_nightly(as_of=today)
         lifecycle(as_of=today)
     priorities_refresh(today=today)
     result.rows = {

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.demo import demo_staff_ensure
 from collection.demo import DEMO_HISTORY_EXISTS, collection_demo_seed
-from collection.lifecycle import lifecycle_run
+from collection.lifecycle import collection_nightly_run
 from collection.models import (
     Case,
     CaseEvent,
@@ -38,7 +38,7 @@ def floor(db):
         PortfolioFactory()
         demo_portfolio_seed(accounts=800, seed=3, as_of=timezone.localdate())
         demo_staff_ensure()
-        result = collection_demo_seed(seed=3, today=timezone.localdate(), lifecycle=lifecycle_run)
+        result = collection_demo_seed(seed=3, today=timezone.localdate(), lifecycle=collection_nightly_run)
     return result
 
 
@@ -80,7 +80,7 @@ def test_field_agents_have_visits_today(floor):
 
 def test_it_loads_only_once(floor):
     with pytest.raises(ValueError, match=str(DEMO_HISTORY_EXISTS)):
-        collection_demo_seed(seed=3, lifecycle=lifecycle_run)
+        collection_demo_seed(seed=3, lifecycle=collection_nightly_run)
     contacts = ContactAttempt.objects.count()
     call_command("seed_demo_collection", "--if-empty", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert ContactAttempt.objects.count() == contacts

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from collection.demo import collection_demo_seed
 from collection.errors import CollectionError
-from collection.lifecycle import lifecycle_run
+from collection.lifecycle import collection_nightly_run
 from collection.models import ContactAttempt
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             self.stdout.write("The cases already have a history; nothing loaded.")
             return
         try:
-            result = collection_demo_seed(seed=seed, today=timezone.localdate(), lifecycle=lifecycle_run)
+            result = collection_demo_seed(seed=seed, today=timezone.localdate(), lifecycle=collection_nightly_run)
         except (ValueError, CollectionError) as error:
             raise CommandError(str(error)) from error
         rows = ", ".join(f"{count:,} {name}" for name, count in result.rows.items())
