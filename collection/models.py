@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lending.models import Borrower, ContactPoint, CreditAccount, CreditProduct, money_field
 
@@ -86,7 +87,7 @@ class CaseStatus(models.TextChoices):
     ON_HOLD = "on_hold", _("On hold")
     PROMISED = "promised", _("Promised")
     IN_ARRANGEMENT = "in_arrangement", _("In arrangement")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
 
 class CloseOutcome(models.TextChoices):
@@ -434,7 +435,7 @@ class ArrangementKind(models.TextChoices):
 
 class ArrangementStatus(models.TextChoices):
     PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("arrangement status", "Active")
     REJECTED = "rejected", _("Rejected")
     COMPLETED = "completed", _("Completed")
     BROKEN = "broken", _("Broken")
