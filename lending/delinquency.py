@@ -144,11 +144,12 @@ class _Dialect:
         """An amount added up from others: exact on PostgreSQL, back on the cent on SQLite."""
         return expression if self.pg else f"ROUND({expression}, 2)"
 
-    def money_sum(self, expression: str) -> str:
+    def money_sum(self, expression: str, *, where: str = "") -> str:
         """A sum of amounts: exact on PostgreSQL; rounded to cents on SQLite so that it compares equal next time."""
+        total = f"SUM({expression})" + (f" FILTER (WHERE {where})" if where else "")
         if self.pg:
-            return f"COALESCE(SUM({expression}), 0)"
-        return f"ROUND(COALESCE(SUM({expression}), 0), 2)"
+            return f"COALESCE({total}, 0)"
+        return f"ROUND(COALESCE({total}, 0), 2)"
 
 
 def _tables() -> dict[str, str]:
@@ -165,45 +166,45 @@ def _tables() -> dict[str, str]:
 
 
 def _accrual_sql(d: _Dialect) -> str:
+    """
+    One UPDATE that reads each installment once: the charges are computed in
+    its SET from the installment and its account's terms (a join, not a
+    second pass over the installments to find the rows again).
+    """
     t = _tables()
-    grace_end = d.add_days("i.due_on", "p.grace_days")
+    grace_end = d.add_days("i.due_on", "c.grace_days")
     accrue_from = d.greatest(f"COALESCE(i.penalty_accrued_through, {grace_end})", grace_end)
     days = d.greatest("0", d.days(d.as_of, accrue_from))
     # The cap on interest + fees + penalty: principal × annual rate × years since lent.
-    cap = d.cents(f"i.principal_due * p.charges_cap_annual_rate * {d.days(d.as_of, 'i.lent_on')} / 365.0")
+    cap = d.cents(f"i.principal_due * c.charges_cap_annual_rate * {d.days(d.as_of, 'i.lent_on')} / 365.0")
+    # What the cap leaves today; the fee takes it first, the penalty what the fee leaves:
+    # room − LEAST(fee, room) is GREATEST(room − fee, 0).
+    room = d.greatest(f"{d.greatest('0', cap)} - (i.interest_due + i.fee_due + i.penalty_accrued)", "0")
+    fee_wanted = "CASE WHEN i.late_fee_charged THEN 0 ELSE c.late_fee END"
+    penalty_wanted = d.cents(f"(i.principal_due - i.principal_paid) * c.daily_penalty_rate * {days}")
+    fee_add = f"CASE WHEN c.accrues THEN {d.least(fee_wanted, room)} ELSE 0 END"
+    penalty_add = (
+        f"CASE WHEN c.accrues THEN {d.least(penalty_wanted, d.greatest(f'{room} - ({fee_wanted})', '0'))} ELSE 0 END"
+    )
     statuses = ", ".join(f"'{status}'" for status in STATUSES_WITHOUT_ACCRUAL)
-    # The WITH sits inside FROM: SQLite's driver counts the rows of statements that begin with UPDATE only.
     return f"""
 UPDATE {t["installment"]} AS i SET
-    fee_due = {d.money("i.fee_due + c.fee_add")},
-    penalty_accrued = {d.money("i.penalty_accrued + c.penalty_add")},
+    fee_due = {d.money(f"i.fee_due + {fee_add}")},
+    penalty_accrued = {d.money(f"i.penalty_accrued + {penalty_add}")},
     late_fee_charged = (i.late_fee_charged OR c.accrues),
     penalty_accrued_through = {d.as_of}
 FROM (
-WITH due AS (
-    SELECT i.id,
-           a.status NOT IN ({statuses}) AS accrues,
-           {d.greatest("0", cap)} - (i.interest_due + i.fee_due + i.penalty_accrued) AS room,
-           CASE WHEN i.late_fee_charged THEN 0 ELSE p.late_fee END AS fee_wanted,
-           {d.cents(f"(i.principal_due - i.principal_paid) * p.daily_penalty_rate * {days}")} AS penalty_wanted
-    FROM {t["installment"]} i
-    JOIN {t["account"]} a ON a.id = i.account_id
+    SELECT a.id, a.status NOT IN ({statuses}) AS accrues,
+           p.late_fee, p.daily_penalty_rate, p.charges_cap_annual_rate, p.grace_days
+    FROM {t["account"]} a
     JOIN {t["product"]} p ON p.id = a.product_id
-    WHERE i.paid_off_on IS NULL
-      AND {grace_end} < {d.as_of}
-      AND (i.penalty_accrued_through IS NULL OR i.penalty_accrued_through < {d.as_of})
-), fee AS (
-    SELECT id, accrues, penalty_wanted, {d.greatest("room", "0")} AS room,
-           CASE WHEN accrues THEN {d.least("fee_wanted", d.greatest("room", "0"))} ELSE 0 END AS fee_add
-    FROM due
-), charge AS (
-    SELECT id, accrues, fee_add,
-           CASE WHEN accrues THEN {d.least("penalty_wanted", "room - fee_add")} ELSE 0 END AS penalty_add
-    FROM fee
-)
-SELECT id, accrues, fee_add, penalty_add FROM charge
 ) c
-WHERE i.id = c.id
+WHERE c.id = i.account_id
+  AND i.paid_off_on IS NULL
+  -- Implied by the next line (grace days are never negative); rules out the rows not yet due before the join.
+  AND i.due_on < {d.as_of}
+  AND {grace_end} < {d.as_of}
+  AND (i.penalty_accrued_through IS NULL OR i.penalty_accrued_through < {d.as_of})
 """  # noqa: S608 (only our table names and fragments are interpolated)
 
 
@@ -234,65 +235,80 @@ REFRESHED_COLUMNS = (
 )
 
 
-def _fresh_sql(d: _Dialect) -> str:
-    """A SELECT of every account's figures as of the date, beside its bucket before the run."""
+def _fresh_sql(d: _Dialect, *, changed_only: bool = False) -> str:
+    """
+    A SELECT of every account's figures as of the date, beside its bucket
+    before the run; with changed_only, of the accounts whose figures differ
+    from what they hold.
+    """
     t = _tables()
+    due = f"due_on < {d.as_of}"
 
-    def overdue(due: str, paid: str) -> str:
-        return d.money_sum(f"CASE WHEN due_on < {d.as_of} THEN {due} - {paid} ELSE 0 END")
+    def overdue(amount: str) -> str:
+        return d.money_sum(amount, where=due)
 
     remaining = (
-        "(principal_due - principal_paid + interest_due - interest_paid"
-        " + fee_due - fee_paid + penalty_accrued - penalty_paid)"
+        "principal_due - principal_paid + interest_due - interest_paid"
+        " + fee_due - fee_paid + penalty_accrued - penalty_paid"
     )
+    # Something remains of an installment when any part is paid short of its due (no part is
+    # paid beyond it: installment_paid_within_due); comparing is cheaper than adding it all up.
+    owing = (
+        "principal_paid < principal_due OR interest_paid < interest_due"
+        " OR fee_paid < fee_due OR penalty_paid < penalty_accrued"
+    )
+    changed = "\n       OR ".join(f"f.old_{column} IS DISTINCT FROM f.{column}" for column in REFRESHED_COLUMNS)
+    held = "".join(f"a.{column} AS old_{column}, " for column in REFRESHED_COLUMNS)
     return f"""
-    SELECT f.*, b.code AS bucket
+    SELECT f.*
     FROM (
-        SELECT a.id, a.bucket AS old_bucket,
-               s.oldest AS oldest_unpaid_due_on,
-               COALESCE({d.days(d.as_of, "s.oldest")}, 0) AS days_past_due,
-               COALESCE(s.overdue_principal, 0) AS overdue_principal,
-               COALESCE(s.overdue_interest, 0) AS overdue_interest,
-               COALESCE(s.overdue_fees, 0) AS overdue_fees,
-               COALESCE(s.overdue_penalty, 0) AS overdue_penalty,
-               COALESCE(s.outstanding_balance, 0) AS outstanding_balance
-        FROM {t["account"]} a
-        LEFT JOIN (
-            SELECT account_id,
-                   MIN(CASE WHEN due_on < {d.as_of} AND {remaining} > 0 THEN due_on END) AS oldest,
-                   {overdue("principal_due", "principal_paid")} AS overdue_principal,
-                   {overdue("interest_due", "interest_paid")} AS overdue_interest,
-                   {overdue("fee_due", "fee_paid")} AS overdue_fees,
-                   {overdue("penalty_accrued", "penalty_paid")} AS overdue_penalty,
-                   {d.money_sum(remaining)} AS outstanding_balance
-            FROM {t["installment"]}
-            WHERE paid_off_on IS NULL
-            GROUP BY account_id
-        ) s ON s.account_id = a.id
+        SELECT f.*, b.code AS bucket
+        FROM (
+            SELECT a.id, {held}
+                   s.oldest AS oldest_unpaid_due_on,
+                   COALESCE({d.days(d.as_of, "s.oldest")}, 0) AS days_past_due,
+                   COALESCE(s.overdue_principal, 0) AS overdue_principal,
+                   COALESCE(s.overdue_interest, 0) AS overdue_interest,
+                   COALESCE(s.overdue_fees, 0) AS overdue_fees,
+                   COALESCE(s.overdue_penalty, 0) AS overdue_penalty,
+                   COALESCE(s.outstanding_balance, 0) AS outstanding_balance
+            FROM {t["account"]} a
+            LEFT JOIN (
+                SELECT account_id,
+                       MIN(due_on) FILTER (WHERE {due} AND ({owing})) AS oldest,
+                       {overdue("principal_due - principal_paid")} AS overdue_principal,
+                       {overdue("interest_due - interest_paid")} AS overdue_interest,
+                       {overdue("fee_due - fee_paid")} AS overdue_fees,
+                       {overdue("penalty_accrued - penalty_paid")} AS overdue_penalty,
+                       {d.money_sum(remaining)} AS outstanding_balance
+                FROM {t["installment"]}
+                WHERE paid_off_on IS NULL
+                GROUP BY account_id
+            ) s ON s.account_id = a.id
+        ) f
+        JOIN (
+            -- Each day up to the open-ended bucket's first, with its bucket: an equality
+            -- (hash) join for a million accounts instead of a range test per bucket.
+            WITH RECURSIVE day(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM day WHERE n < %(open_from)s)
+            SELECT day.n, bucket.code
+            FROM day
+            JOIN {t["bucket"]} bucket
+              ON day.n >= bucket.min_days AND (bucket.max_days IS NULL OR day.n <= bucket.max_days)
+        ) b ON b.n = {d.least("f.days_past_due", "%(open_from)s")}
     ) f
-    JOIN (
-        -- Each day up to the open-ended bucket's first, with its bucket: an equality
-        -- (hash) join for a million accounts instead of a range test per bucket.
-        WITH RECURSIVE day(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM day WHERE n < %(open_from)s)
-        SELECT day.n, bucket.code
-        FROM day
-        JOIN {t["bucket"]} bucket
-          ON day.n >= bucket.min_days AND (bucket.max_days IS NULL OR day.n <= bucket.max_days)
-    ) b ON b.n = {d.least("f.days_past_due", "%(open_from)s")}
+    {f"WHERE {changed}" if changed_only else ""}
     """  # noqa: S608
 
 
 def _refresh_update_sql(d: _Dialect) -> str:
     t = _tables()
     assignments = ",\n        ".join(f"{column} = f.{column}" for column in REFRESHED_COLUMNS)
-    changed = "\n        OR ".join(f"a.{column} IS DISTINCT FROM f.{column}" for column in REFRESHED_COLUMNS)
+    # The changed rows are picked inside the FROM, so that only they are joined to the rows to update.
     return f"""
     UPDATE {t["account"]} AS a SET
         {assignments}
-    FROM ({_fresh_sql(d)}) f
-    WHERE a.id = f.id AND (
-        {changed}
-    )
+    FROM ({_fresh_sql(d, changed_only=True)}) f
+    WHERE a.id = f.id
     """  # noqa: S608
 
 
@@ -358,20 +374,32 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-def _snapshot_sql(d: _Dialect, *, month_end: bool) -> str:
+def _snapshot_sqls(d: _Dialect, *, month_end: bool) -> tuple[str, str]:
+    """
+    Rewrite the day's rows that differ, then add the missing ones: two plain
+    statements, cheaper than INSERT … ON CONFLICT, which probes the unique
+    index before each of a million inserts and confirms each afterwards.
+    """
     t = _tables()
     flag = d.true if month_end else d.false
-    updates = ", ".join(f"{column} = excluded.{column}" for column in SNAPSHOT_COLUMNS)
-    changed = " OR ".join(f"{t['snapshot']}.{column} IS DISTINCT FROM excluded.{column}" for column in SNAPSHOT_COLUMNS)
     who = d.true if month_end else "a.days_past_due > 0"
-    return f"""
-    INSERT INTO {t["snapshot"]} (account_id, snapshot_date, {", ".join(SNAPSHOT_COLUMNS)})
-    SELECT a.id, {d.as_of}, {flag}, {", ".join(f"a.{column}" for column in SNAPSHOT_COLUMNS[1:])}
+    fresh = {"is_month_end": flag, **{column: f"a.{column}" for column in SNAPSHOT_COLUMNS[1:]}}
+    updates = ", ".join(f"{column} = {value}" for column, value in fresh.items())
+    changed = " OR ".join(f"s.{column} IS DISTINCT FROM {value}" for column, value in fresh.items())
+    update = f"""
+    UPDATE {t["snapshot"]} AS s SET {updates}
     FROM {t["account"]} a
-    WHERE {who}
-    ON CONFLICT (account_id, snapshot_date) DO UPDATE SET {updates}
-    WHERE {changed}
+    WHERE s.snapshot_date = {d.as_of} AND a.id = s.account_id AND {who} AND ({changed})
     """  # noqa: S608
+    insert = f"""
+    INSERT INTO {t["snapshot"]} (account_id, snapshot_date, {", ".join(SNAPSHOT_COLUMNS)})
+    SELECT a.id, {d.as_of}, {", ".join(fresh.values())}
+    FROM {t["account"]} a
+    WHERE {who} AND NOT EXISTS (
+        SELECT 1 FROM {t["snapshot"]} s WHERE s.account_id = a.id AND s.snapshot_date = {d.as_of}
+    )
+    """  # noqa: S608
+    return update, insert
 
 
 def snapshots_write(*, as_of: date) -> int:
@@ -381,9 +409,12 @@ def snapshots_write(*, as_of: date) -> int:
     only where it differs. Returns the rows written.
     """
     d = _Dialect(connection.vendor)
+    written = 0
     with connection.cursor() as cursor:
-        cursor.execute(_snapshot_sql(d, month_end=is_month_end(as_of)), {"as_of": as_of.isoformat()})
-        return max(cursor.rowcount, 0)
+        for statement in _snapshot_sqls(d, month_end=is_month_end(as_of)):
+            cursor.execute(statement, {"as_of": as_of.isoformat()})
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 # --- The run ---------------------------------------------------------------------------
@@ -422,8 +453,18 @@ def run_nightly(*, as_of: date) -> NightlyReport:
                 cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
                 if not cursor.fetchone()[0]:
                     raise LendingError(NIGHTLY_ALREADY_RUNNING)
-                # Room to hash a million accounts' sums in memory, for this transaction only.
+                # For this transaction only:
+                # - room to sort or hash a million accounts' sums in memory;
+                # - no JIT compilation: half a second a statement, and it speeds up none of the
+                #   numeric arithmetic the statements spend their time on;
+                # - no nested loops: every statement joins whole tables, and the statistics
+                #   the planner has are from before this run rewrote hundreds of thousands of
+                #   rows (or before a first run filled an empty table). Misled by them, it
+                #   nests a scan of the snapshots in a loop over the accounts, which takes
+                #   minutes instead of a hash join's second.
                 cursor.execute(f"SET LOCAL work_mem = '{NIGHTLY_WORK_MEM}'")
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL enable_nestloop = off")
         started = time.perf_counter()
         report.installments_accrued = penalties_accrue(as_of=as_of)
         accrued_at = time.perf_counter()

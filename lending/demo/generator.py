@@ -19,6 +19,7 @@ import random
 from bisect import bisect
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import itemgetter, mul
 
 from lending.demo import names
 
@@ -27,12 +28,12 @@ ZERO = "0.00"
 # GB 11643: weights of the first 17 digits and the check characters by remainder.
 NATIONAL_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 NATIONAL_ID_CHECK = "10X98765432"
+_ZERO_DIGITS_SUM = ord("0") * sum(NATIONAL_ID_WEIGHTS)
 
 
 def national_id_check_char(first17: str) -> str:
-    return NATIONAL_ID_CHECK[
-        sum(int(digit) * weight for digit, weight in zip(first17, NATIONAL_ID_WEIGHTS, strict=True)) % 11
-    ]
+    # The weighted sum of the digits, from their character codes (ord("7") - ord("0") == 7).
+    return NATIONAL_ID_CHECK[(sum(map(mul, first17.encode(), NATIONAL_ID_WEIGHTS)) - _ZERO_DIGITS_SUM) % 11]
 
 
 def national_id_is_valid(national_id: str) -> bool:
@@ -93,6 +94,7 @@ PRODUCT_BY_CODE = {product.code: product for product in PRODUCTS}
 # then stays clean, so about half of these show), and the credit score range.
 GRADES = (("A", 25, 0.032, 750, 950), ("B", 30, 0.08, 650, 749), ("C", 25, 0.17, 550, 649),
           ("D", 13, 0.33, 450, 549), ("E", 7, 0.55, 350, 449))  # fmt: skip
+INCOME_BASE_YUAN = {"A": 16000, "B": 11000, "C": 8000, "D": 5500, "E": 4000}
 REVOLVING_LIMITS_YUAN = {"A": (20000, 30000, 50000), "B": (10000, 15000, 20000), "C": (5000, 8000, 10000),
                          "D": (3000, 5000), "E": (1000, 2000, 3000)}  # fmt: skip
 # How deep an account in arrears is, as (days past due from, to, weight): most
@@ -134,6 +136,14 @@ def lateness_reason(account_external_id: str) -> str:
         if point < cumulative:
             return reason
     return LATENESS_REASONS[-1][0]
+
+
+# Installments in the order they fall due: (due_on, number).
+_due_order = itemgetter(3, 0)
+
+# Schedule dates lie within this many days of the as-of date (accounts open
+# within two years before it, terms run at most 24 months).
+NEAR_DAYS = 1500
 
 
 def _picker(rng: random.Random, items, weights):
@@ -192,6 +202,17 @@ class PortfolioGenerator:
         self._timestamp_cache = {}
         self.cents_text = {0: ZERO}
         self._month_cache = {}
+        self._dues_cache = {}
+        # ISO text of the days around the as-of date, by ordinal - iso_near_base: the schedules' dates.
+        self.iso_near_base = self.as_of_ord - NEAR_DAYS
+        self.iso_near = [
+            datetime.date.fromordinal(ordinal).isoformat()
+            for ordinal in range(self.iso_near_base, self.as_of_ord + NEAR_DAYS + 1)
+        ]
+        # code → (rate_e4, cap_e4, penalty_e6, grace days, late fee cents)
+        self.product_terms = {
+            p.code: (p.rate_e4, p.cap_e4, p.penalty_e6, p.grace_days, p.late_fee_cents) for p in PRODUCTS
+        }
         self.amount_scale = 1.0 if locale == "zh" else 0.25
         # Chosen reasons for lateness of the accounts in arrears (external id → reason), for a later issue.
         self.lateness_reasons = {}
@@ -267,6 +288,14 @@ class PortfolioGenerator:
             self._month_cache[key] = result
         return result
 
+    def _dues(self, first_due: int, months: int) -> tuple:
+        """The due dates of a purchase in `months` monthly installments from `first_due`."""
+        key = (first_due, months)
+        dues = self._dues_cache.get(key)
+        if dues is None:
+            dues = self._dues_cache[key] = tuple(self.add_months(first_due, k) for k in range(months))
+        return dues
+
     def _bill_date(self, earliest: int, bill_day: int) -> int:
         """The first day of the month numbered `bill_day` on or after `earliest` (bill days run 1-28)."""
         day = datetime.date.fromordinal(earliest)
@@ -332,7 +361,7 @@ class PortfolioGenerator:
         do_not_contact = rand() < 0.005
         cease_contact = rand() < 0.005
         person = self._person_zh(male, birth) if self.locale == "zh" else self._person_en(male, birth)
-        income_base = {"A": 16000, "B": 11000, "C": 8000, "D": 5500, "E": 4000}[grade]
+        income_base = INCOME_BASE_YUAN[grade]
         income_yuan = max(1800, int(income_base * self.amount_scale * (0.45 + rand() * 1.3) / 100) * 100)
         monthly_income = None if rand() < 0.05 else self.money(income_yuan * 100)
 
@@ -383,7 +412,7 @@ class PortfolioGenerator:
         # One in five was born elsewhere: the id's region is their place of birth.
         birth_division = division if rand() < 0.8 else self.all_districts[int(rand() * len(self.all_districts))][3]
         sequence = int(rand() * 500) * 2 + (1 if male else 0)
-        first17 = f"{birth_division}{datetime.date.fromordinal(birth):%Y%m%d}{sequence:03d}"
+        first17 = f"{birth_division}{self.iso(birth).replace('-', '')}{sequence:03d}"
         roll = rand()
         if roll < 0.08:
             employer = names.SELF_EMPLOYED_ZH[int(rand() * 2)]
@@ -482,24 +511,23 @@ class PortfolioGenerator:
         rand = self.rng.random
         consent_on = self.iso(first_opened)
         rows = chunk.contact_points
-        number = 0
+        first_id = self.ids["contact_point"]
 
-        def add(kind, value, *, primary=False, verified=False, sms=False, email=False, dnc=False,
+        def add(kind, value, primary=False, verified=False, sms=False, email=False, dnc=False,
                 owner="borrower", third_party_name="", relation=""):  # fmt: skip
-            nonlocal number
-            number += 1
+            number = len(rows) - start + 1
             rows.append(
                 (
-                    self._next_id("contact_point"), f"{external_id}-{number}", borrower_id, kind, value, owner,
+                    first_id + number, f"{external_id}-{number}", borrower_id, kind, value, owner,
                     third_party_name, relation, primary, verified, sms, email,
                     consent_on if (sms or email) else None, dnc,
                 )
             )  # fmt: skip
 
-        add("mobile", self._phone(person, True), primary=True, verified=rand() < 0.9, sms=rand() < 0.85,
-            dnc=rand() < 0.01)  # fmt: skip
+        start = len(rows)
+        add("mobile", self._phone(person, True), True, rand() < 0.9, rand() < 0.85, False, rand() < 0.01)
         if rand() < 0.1:
-            add("mobile", self._phone(person, True), sms=rand() < 0.5)
+            add("mobile", self._phone(person, True), False, False, rand() < 0.5)
         if rand() < 0.55:
             if self.locale == "zh" and rand() < 0.5:
                 address = f"{10000 + int(rand() * 2_000_000_000)}@qq.com"
@@ -524,6 +552,7 @@ class PortfolioGenerator:
                 third_party_name=self._third_party_name(person, relation), relation=relation,
                 dnc=rand() < 0.03,
             )  # fmt: skip
+        self.ids["contact_point"] += len(rows) - start
 
     # --- accounts and their schedules -----------------------------------------------------
 
@@ -571,24 +600,23 @@ class PortfolioGenerator:
             purchases.append((opened_on, amount, self.term_pickers[product.code](), ""))
             limit = amount
 
-        rate_e4, cap_e4, penalty_e6 = product.rate_e4, product.cap_e4, product.penalty_e6
-        grace, late_fee = product.grace_days, product.late_fee_cents
-        # Each installment: [number, reference, lent_on, due_on, principal, interest]
+        rate_e4, cap_e4, penalty_e6, grace, late_fee = self.product_terms[product.code]
+        # Each installment: (number, reference, lent_on, due_on, principal, interest), in number order.
         schedule = []
+        add = schedule.append
         number = 0
         for lent_on, amount, months, reference in purchases:
             base, extra = divmod(amount, months)
             first_due = self.add_months(lent_on, 1) if bill_day is None else self._bill_date(lent_on + 20, bill_day)
-            for k in range(1, months + 1):
+            charged = rate_e4 and months > 1
+            for k, due_on in enumerate(self._dues(first_due, months), 1):
                 number += 1
-                due_on = self.add_months(first_due, k - 1)
-                principal = base + (1 if k <= extra else 0)
-                interest = 0
-                if rate_e4 and months > 1:
-                    # Simple interest on the installment's own principal from the day it was lent.
-                    interest = (principal * rate_e4 * (due_on - lent_on) * 2 + 3_650_000) // 7_300_000
-                schedule.append([number, reference, lent_on, due_on, principal, interest])
-        by_due = sorted(schedule, key=lambda row: (row[3], row[0]))
+                principal = base + 1 if k <= extra else base
+                # Simple interest on the installment's own principal from the day it was lent.
+                interest = (principal * rate_e4 * (due_on - lent_on) * 2 + 3_650_000) // 7_300_000 if charged else 0
+                add((number, reference, lent_on, due_on, principal, interest))
+        # A single purchase falls due in number order; a revolving line's purchases interleave.
+        by_due = sorted(schedule, key=_due_order) if len(purchases) > 1 else schedule
 
         # Who pays what when. An account in arrears stops paying at the
         # installment that makes its days past due about the target.
@@ -601,10 +629,12 @@ class PortfolioGenerator:
                 if abs(as_of - cutoff - target_dpd) > 31:
                     # Nothing fell due at the right time (say a purchase paid off long ago): this account stays clean.
                     cutoff = None
-        paid_on_by_number = {}
+        # The day each installment (by number) was paid off, or None.
+        paid_on_by_number = [None] * (number + 1)
         previous = 0
-        stopped = False
         last_due = last_paid = None
+        # Installments due up to here can be paid: the as-of date, or the day before the cutoff.
+        payable_until = as_of if cutoff is None else min(as_of, cutoff - 1)
         for row in by_due:
             due_on = row[3]
             if due_on == last_due:
@@ -612,10 +642,9 @@ class PortfolioGenerator:
                 if last_paid is not None:
                     paid_on_by_number[row[0]] = last_paid
                 continue
+            if due_on > payable_until:
+                break  # not yet due, or the account stopped paying here: nothing later is paid
             last_due, last_paid = due_on, None
-            if stopped or due_on > as_of or (cutoff is not None and due_on >= cutoff):
-                stopped = stopped or due_on <= as_of
-                continue
             if due_on == as_of:
                 if rand() < 0.5:
                     paid_on_by_number[row[0]] = last_paid = previous = as_of
@@ -631,17 +660,15 @@ class PortfolioGenerator:
                 )
             paid_on = max(due_on + lateness, previous, row[2] + 1)
             if paid_on > as_of:
-                stopped = True
-                continue
+                break  # still unpaid: so is everything after it
             paid_on_by_number[row[0]] = last_paid = previous = paid_on
 
-        iso_cache = self._iso_cache
-
-        def iso(ordinal):
-            return iso_cache.get(ordinal) or self.iso(ordinal)
-
+        near = self.iso_near
+        near_base = self.iso_near_base
         cents = self.cents_text
+        money_cached = self.money_cached
         rows = chunk.installments
+        add = rows.append
         unpaid_principal = 0
         outstanding = 0
         overdue_principal = overdue_interest = 0
@@ -650,9 +677,9 @@ class PortfolioGenerator:
         self.ids["installment"] += len(schedule)
         for number, reference, lent_on, due_on, principal, interest in schedule:
             next_id += 1
-            paid_on = paid_on_by_number.get(number)
-            principal_text = cents.get(principal) or self.money_cached(principal)
-            interest_text = cents.get(interest) or self.money_cached(interest)
+            paid_on = paid_on_by_number[number]
+            principal_text = cents.get(principal) or money_cached(principal)
+            interest_text = cents.get(interest) or money_cached(interest)
             if paid_on is None:
                 unpaid_principal += principal
                 outstanding += principal + interest
@@ -662,10 +689,10 @@ class PortfolioGenerator:
                     if oldest_unpaid is None or due_on < oldest_unpaid:
                         oldest_unpaid = due_on
                 # Penalty and the late fee of what is unpaid are the nightly run's to accrue.
-                rows.append(
+                add(
                     (
-                        next_id, account_id, number, reference, iso(lent_on), iso(due_on), principal_text,
-                        interest_text, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, False, None, None,
+                        next_id, account_id, number, reference, near[lent_on - near_base], near[due_on - near_base],
+                        principal_text, interest_text, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, False, None, None,
                     )
                 )  # fmt: skip
                 continue
@@ -677,19 +704,20 @@ class PortfolioGenerator:
                 fee = min(late_fee, room)
                 penalty = min((principal * penalty_e6 * (days_late - grace) * 2 + 1_000_000) // 2_000_000, room - fee)
                 fee_text, penalty_text = money(fee), money(penalty)
-                paid_text = iso(paid_on)
-                rows.append(
+                paid_text = near[paid_on - near_base]
+                add(
                     (
-                        next_id, account_id, number, reference, iso(lent_on), iso(due_on), principal_text,
-                        interest_text, fee_text, penalty_text, principal_text, interest_text, fee_text, penalty_text,
-                        True, paid_text, paid_text,
+                        next_id, account_id, number, reference, near[lent_on - near_base], near[due_on - near_base],
+                        principal_text, interest_text, fee_text, penalty_text, principal_text, interest_text,
+                        fee_text, penalty_text, True, paid_text, paid_text,
                     )
                 )  # fmt: skip
             else:
-                rows.append(
+                add(
                     (
-                        next_id, account_id, number, reference, iso(lent_on), iso(due_on), principal_text,
-                        interest_text, ZERO, ZERO, principal_text, interest_text, ZERO, ZERO, False, None, iso(paid_on),
+                        next_id, account_id, number, reference, near[lent_on - near_base], near[due_on - near_base],
+                        principal_text, interest_text, ZERO, ZERO, principal_text, interest_text, ZERO, ZERO, False,
+                        None, near[paid_on - near_base],
                     )
                 )  # fmt: skip
 
@@ -713,9 +741,10 @@ class PortfolioGenerator:
                 bucket = code
         chunk.accounts.append(
             (
-                account_id, external_id, borrower_id, self.product_ids[product.code], iso(opened_on), money(new_limit),
+                account_id, external_id, borrower_id, self.product_ids[product.code], self.iso(opened_on),
+                money(new_limit),
                 money(available), status, days_past_due, bucket,
-                iso(oldest_unpaid) if oldest_unpaid is not None else None,
+                self.iso(oldest_unpaid) if oldest_unpaid is not None else None,
                 money(overdue_principal), money(overdue_interest), ZERO, ZERO, money(outstanding), ZERO,
             )
         )  # fmt: skip

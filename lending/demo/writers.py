@@ -8,6 +8,8 @@ set-based from the paid columns of each chunk's installments: one payment per
 account and paid-off day, one allocation per paid component.
 """
 
+import re
+
 from django.core.management.color import no_style
 from django.db import connection
 
@@ -90,12 +92,39 @@ def portfolio_delete() -> None:
     tables = [model._meta.db_table for model in PORTFOLIO_MODELS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Fast for millions of rows; refuses (rather than cascading) if a
-            # table of a later app still points at these.
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
-        else:
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            # TRUNCATE is fast for millions of rows, but PostgreSQL refuses it
+            # while a table outside the list has a foreign key to one in it,
+            # even an empty table. Tables of later apps that point at the
+            # portfolio (transitively) are truncated with it when they are
+            # empty; when any holds rows, the portfolio is deleted row by row
+            # and the database refuses what those rows still protect.
+            others = _referencing_tables(cursor, tables)
+            if not any(_has_rows(cursor, table) for table in others):
+                cursor.execute(f"TRUNCATE {', '.join(tables + others)}")
+                return
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+def _referencing_tables(cursor, tables: list) -> list:
+    """The tables not in `tables` whose foreign keys point at them, directly or through one another."""
+    found = set(tables)
+    while True:
+        cursor.execute(
+            "SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c "
+            "WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(%s) "
+            "AND NOT (c.conrelid::regclass::text = ANY(%s))",
+            [sorted(found), sorted(found)],
+        )
+        more = {row[0] for row in cursor.fetchall()}
+        if not more:
+            return sorted(found - set(tables))
+        found |= more
+
+
+def _has_rows(cursor, table: str) -> bool:
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+    return cursor.fetchone()[0]
 
 
 def chunk_write(chunk) -> None:
@@ -123,6 +152,75 @@ def chunk_write(chunk) -> None:
 
 # --- Payments, derived from the paid installments -------------------------------------------
 
+# On PostgreSQL one statement per chunk does it all (data-modifying CTEs,
+# no temporary table); SQLite, which has none, goes through a temporary
+# table of the payment events. Both write the same rows.
+#
+# One payment per account and day something was paid off, numbered in
+# (account, day) order. Every 97th is rounded up to the next 100 (an
+# overpayment, credited to the account). Paid between 08:00 and 21:59 local
+# time on the day; mostly in the app or by bank transfer, through an agency
+# for some of those paid a month late. One allocation per paid component of
+# each installment, numbered in (installment, component) order.
+
+_DERIVE_POSTGRESQL = """
+WITH paid AS MATERIALIZED (
+    SELECT id, account_id, paid_off_on, due_on, principal_paid, interest_paid, fee_paid, penalty_paid,
+           %(last_payment)s + DENSE_RANK() OVER (ORDER BY account_id, paid_off_on) AS payment_id
+    FROM lending_installment
+    WHERE account_id BETWEEN %(first)s AND %(last)s AND paid_off_on IS NOT NULL
+),
+summed AS (
+    SELECT payment_id AS id, account_id, paid_off_on AS paid_on,
+           SUM(principal_paid + interest_paid + fee_paid + penalty_paid) AS amount,
+           MAX(paid_off_on - due_on) AS days_late
+    FROM paid
+    GROUP BY payment_id, account_id, paid_off_on
+),
+event AS MATERIALIZED (
+    SELECT id, account_id, paid_on, amount, days_late,
+           CASE WHEN id %% 97 = 0 THEN (FLOOR(amount / 100) + 1) * 100 - amount ELSE 0 END AS unapplied,
+           (paid_on + make_interval(hours => CAST(8 + id %% 14 AS integer), mins => CAST(id * 37 %% 60 AS integer)))
+               AT TIME ZONE %(time_zone)s AS received_at
+    FROM summed
+),
+payments AS (
+    INSERT INTO lending_payment (id, external_id, account_id, amount, received_at, channel, status,
+                                 unapplied_amount, reversed_at, reversal_reason, import_batch_id, recorded_at)
+    SELECT e.id, 'P' || substr(a.external_id, 2) || '-' || to_char(e.paid_on, 'YYYYMMDD'), e.account_id,
+           ROUND(e.amount + e.unapplied, 2), e.received_at,
+           CASE WHEN e.days_late > 30 AND e.id %% 3 = 0 THEN 'agency'
+                WHEN e.id * 7 %% 100 < 62 THEN 'app'
+                WHEN e.id * 7 %% 100 < 97 THEN 'bank_transfer'
+                ELSE 'other' END,
+           'applied', e.unapplied, NULL, '', NULL, e.received_at
+    FROM event e JOIN lending_creditaccount a ON a.id = e.account_id
+    WHERE a.id BETWEEN %(first)s AND %(last)s
+    RETURNING 1
+),
+allocations AS (
+    INSERT INTO lending_paymentallocation (id, payment_id, installment_id, component, amount)
+    SELECT %(last_allocation)s + ROW_NUMBER() OVER (ORDER BY part.installment_id, part.ord), part.payment_id,
+           part.installment_id, part.component, part.amount
+    FROM (
+        SELECT p.payment_id, p.id AS installment_id, c.component, c.ord,
+               CASE c.ord WHEN 1 THEN p.penalty_paid WHEN 2 THEN p.fee_paid WHEN 3 THEN p.interest_paid
+                          ELSE p.principal_paid END AS amount
+        FROM paid p
+        CROSS JOIN (VALUES ('penalty', 1), ('fee', 2), ('interest', 3), ('principal', 4)) AS c (component, ord)
+    ) part
+    WHERE part.amount > 0
+    RETURNING 1
+),
+credit AS (
+    UPDATE lending_creditaccount SET credit_balance = credit.total
+    FROM (SELECT account_id, SUM(unapplied) AS total FROM event WHERE unapplied > 0 GROUP BY account_id) credit
+    WHERE lending_creditaccount.id = credit.account_id
+    RETURNING 1
+)
+SELECT (SELECT COUNT(*) FROM payments), (SELECT COUNT(*) FROM allocations), (SELECT COUNT(*) FROM credit)
+"""
+
 _EVENT_TABLE = "seed_demo_payment_event"
 
 _EVENT_CREATE = f"""
@@ -137,23 +235,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {_EVENT_TABLE} (
 """
 _EVENT_INDEX = f"CREATE INDEX IF NOT EXISTS {_EVENT_TABLE}_account ON {_EVENT_TABLE} (account_id, paid_on)"
 
-# One payment event per account and day something was paid off. Every 97th
-# is rounded up to the next 100 (an overpayment, credited to the account).
-_EVENT_INSERT = {
-    "postgresql": f"""
-INSERT INTO {_EVENT_TABLE} (id, account_id, paid_on, amount, unapplied, days_late)
-SELECT id, account_id, paid_on, amount,
-       CASE WHEN id %% 97 = 0 THEN (FLOOR(amount / 100) + 1) * 100 - amount ELSE 0 END, days_late
-FROM (
-    SELECT %s + ROW_NUMBER() OVER (ORDER BY account_id, paid_off_on) AS id, account_id, paid_off_on AS paid_on,
-           SUM(principal_paid + interest_paid + fee_paid + penalty_paid) AS amount,
-           MAX(paid_off_on - due_on) AS days_late
-    FROM lending_installment
-    WHERE account_id BETWEEN %s AND %s AND paid_off_on IS NOT NULL
-    GROUP BY account_id, paid_off_on
-) AS event
-""",  # noqa: S608
-    "sqlite": f"""
+_EVENT_INSERT_SQLITE = f"""
 INSERT INTO {_EVENT_TABLE} (id, account_id, paid_on, amount, unapplied, days_late)
 SELECT id, account_id, paid_on, amount,
        CASE WHEN id %% 97 = 0 THEN ROUND((CAST(amount / 100 AS INTEGER) + 1) * 100 - amount, 2) ELSE 0 END,
@@ -166,34 +248,26 @@ FROM (
     WHERE account_id BETWEEN %s AND %s AND paid_off_on IS NOT NULL
     GROUP BY account_id, paid_off_on
 ) AS event
-""",  # noqa: S608
-}
+"""  # noqa: S608
 
-# Paid between 08:00 and 21:59 local time on the day; mostly in the app or
-# by bank transfer, through an agency for some of those paid a month late.
-_CHANNEL = """
-CASE WHEN e.days_late > 30 AND e.id %% 3 = 0 THEN 'agency'
-     WHEN e.id * 7 %% 100 < 62 THEN 'app'
-     WHEN e.id * 7 %% 100 < 97 THEN 'bank_transfer'
-     ELSE 'other' END
-"""
-_RECEIVED_AT = {
-    "postgresql": "((e.paid_on + make_interval(hours => CAST(8 + e.id %% 14 AS integer), "
-    "mins => CAST(e.id * 37 %% 60 AS integer))) AT TIME ZONE %s)",
-    "sqlite": "strftime('%%Y-%%m-%%d %%H:%%M:%%S', e.paid_on, "
-    "printf('%%+d minutes', (8 + e.id %% 14 - %s) * 60 + e.id * 37 %% 60))",
-}
-_PAY_DAY = {"postgresql": "to_char(e.paid_on, 'YYYYMMDD')", "sqlite": "replace(e.paid_on, '-', '')"}
-
-_PAYMENT_INSERT = """
+_PAYMENT_INSERT_SQLITE = f"""
 INSERT INTO lending_payment (id, external_id, account_id, amount, received_at, channel, status, unapplied_amount,
                              reversed_at, reversal_reason, import_batch_id, recorded_at)
-SELECT e.id, 'P' || substr(a.external_id, 2) || '-' || {pay_day}, e.account_id, ROUND(e.amount + e.unapplied, 2),
-       {received_at}, {channel}, 'applied', e.unapplied, NULL, '', NULL, {received_at}
-FROM {events} e JOIN lending_creditaccount a ON a.id = e.account_id
-"""
+SELECT e.id, 'P' || substr(a.external_id, 2) || '-' || replace(e.paid_on, '-', ''), e.account_id,
+       ROUND(e.amount + e.unapplied, 2), e.received_at,
+       CASE WHEN e.days_late > 30 AND e.id %% 3 = 0 THEN 'agency'
+            WHEN e.id * 7 %% 100 < 62 THEN 'app'
+            WHEN e.id * 7 %% 100 < 97 THEN 'bank_transfer'
+            ELSE 'other' END,
+       'applied', e.unapplied, NULL, '', NULL, e.received_at
+FROM (
+    SELECT *, strftime('%%Y-%%m-%%d %%H:%%M:%%S', paid_on,
+                       printf('%%+d minutes', (8 + id %% 14 - %s) * 60 + id * 37 %% 60)) AS received_at
+    FROM {_EVENT_TABLE}
+) e JOIN lending_creditaccount a ON a.id = e.account_id
+"""  # noqa: S608
 
-_ALLOCATION_INSERT = f"""
+_ALLOCATION_INSERT_SQLITE = f"""
 INSERT INTO lending_paymentallocation (id, payment_id, installment_id, component, amount)
 SELECT %s + ROW_NUMBER() OVER (ORDER BY part.installment_id, part.ord), part.payment_id, part.installment_id,
        part.component, part.amount
@@ -210,7 +284,7 @@ FROM (
 WHERE part.amount > 0
 """  # noqa: S608
 
-_CREDIT_BALANCE_UPDATE = f"""
+_CREDIT_BALANCE_UPDATE_SQLITE = f"""
 UPDATE lending_creditaccount SET credit_balance = credit.total
 FROM (SELECT account_id, SUM(unapplied) AS total FROM {_EVENT_TABLE} WHERE unapplied > 0 GROUP BY account_id) credit
 WHERE lending_creditaccount.id = credit.account_id
@@ -223,21 +297,29 @@ def payments_derive(*, first_account_id: int, last_account_id: int, ids: dict, t
     their installments' paid columns. `ids` holds the last payment and
     allocation ids and is advanced. Returns (payments, allocations) written.
     """
-    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     with connection.cursor() as cursor:
-        cursor.execute(_EVENT_CREATE)
-        cursor.execute(_EVENT_INDEX)
-        cursor.execute(f"DELETE FROM {_EVENT_TABLE}")  # noqa: S608
-        cursor.execute(_EVENT_INSERT[vendor], [ids["payment"], first_account_id, last_account_id])
-        payments = cursor.rowcount
-        zone_param = time_zone if vendor == "postgresql" else utc_offset_hours
-        sql = _PAYMENT_INSERT.format(
-            pay_day=_PAY_DAY[vendor], received_at=_RECEIVED_AT[vendor], channel=_CHANNEL, events=_EVENT_TABLE
-        )
-        cursor.execute(sql, [zone_param, zone_param])
-        cursor.execute(_ALLOCATION_INSERT, [ids["allocation"], first_account_id, last_account_id])
-        allocations = cursor.rowcount
-        cursor.execute(_CREDIT_BALANCE_UPDATE)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _DERIVE_POSTGRESQL,
+                {
+                    "first": first_account_id,
+                    "last": last_account_id,
+                    "last_payment": ids["payment"],
+                    "last_allocation": ids["allocation"],
+                    "time_zone": time_zone,
+                },
+            )
+            payments, allocations, _credited = cursor.fetchone()
+        else:
+            cursor.execute(_EVENT_CREATE)
+            cursor.execute(_EVENT_INDEX)
+            cursor.execute(f"DELETE FROM {_EVENT_TABLE}")  # noqa: S608
+            cursor.execute(_EVENT_INSERT_SQLITE, [ids["payment"], first_account_id, last_account_id])
+            payments = cursor.rowcount
+            cursor.execute(_PAYMENT_INSERT_SQLITE, [utc_offset_hours])
+            cursor.execute(_ALLOCATION_INSERT_SQLITE, [ids["allocation"], first_account_id, last_account_id])
+            allocations = cursor.rowcount
+            cursor.execute(_CREDIT_BALANCE_UPDATE_SQLITE)
     ids["payment"] += payments
     ids["allocation"] += allocations
     return payments, allocations
@@ -298,6 +380,110 @@ def foreign_keys_verify(*, after_ids: dict) -> None:
                 broken = cursor.fetchone()[0]
                 if broken:
                     raise ForeignKeyBroken(f"{broken} rows of {child}.{field.column} point nowhere")
+
+
+# --- Bulk loading into an empty portfolio ------------------------------------------------------
+#
+# As pg_restore does, a large load into empty tables on PostgreSQL drops the
+# secondary indexes first and builds them once the rows are in: one CREATE
+# INDEX over a filled table costs far less than keeping the index up row by
+# row (most of these are in random order: names, national ids, phone
+# numbers). Primary keys and unique constraints stay: they guard the load.
+#
+# The load commits chunk by chunk, so the drop is committed too. Whatever
+# happens, the indexes come back: the caller rebuilds them in a `finally`,
+# and the definitions are kept, in the transaction that drops them, in a
+# small bookkeeping table, so that if the process dies before they are
+# rebuilt the next seed_demo rebuilds them first (indexes_restore).
+
+# The tables a large load fills.
+BULK_MODELS = (Borrower, ContactPoint, CreditAccount, CreditLimitChange, Installment, Payment, PaymentAllocation)
+_PENDING_TABLE = "seed_demo_pending_index"
+
+
+def portfolio_is_empty() -> bool:
+    return not any(model.objects.exists() for model in BULK_MODELS)
+
+
+def secondary_indexes_drop() -> list:
+    """
+    Drop the indexes of the bulk tables that back no constraint, keeping
+    their definitions (pg_get_indexdef) in the bookkeeping table, and return
+    them as (name, definition). PostgreSQL only; inside a transaction.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    tables = [model._meta.db_table for model in BULK_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x.indexrelid::regclass::text, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "WHERE x.indrelid = ANY(%s::regclass[]) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) "
+            "ORDER BY x.indrelid::regclass::text, x.indexrelid::regclass::text",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        if not indexes:
+            return []
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {_PENDING_TABLE} (name text PRIMARY KEY, definition text NOT NULL)")
+        cursor.executemany(
+            f"INSERT INTO {_PENDING_TABLE} (name, definition) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",  # noqa: S608
+            indexes,
+        )
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    return indexes
+
+
+def indexes_create(indexes: list, *, in_parallel: bool = False) -> None:
+    """
+    Create indexes from their (name, definition), with room to sort; inside
+    a transaction. `in_parallel`: another session builds indexes at the same
+    time, so this one does without parallel workers (on two cores they
+    would only get in each other's way).
+    """
+    if not indexes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        if in_parallel:
+            cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+
+def indexes_by_size(indexes: list) -> list:
+    """The indexes, those of the largest tables first: the order to build them in when sessions share the work."""
+    sized = []
+    with connection.cursor() as cursor:
+        for name, definition in indexes:
+            # pg_get_indexdef() names the table: "CREATE INDEX name ON public.table USING btree (...)".
+            table = re.search(r" ON (?:ONLY )?(\S+) USING ", definition)[1]
+            cursor.execute("SELECT pg_relation_size(%s::regclass)", [table])
+            sized.append((-cursor.fetchone()[0], name, definition))
+    return [(name, definition) for _size, name, definition in sorted(sized)]
+
+
+def indexes_restore() -> int:
+    """
+    Create every index in the bookkeeping table that is not there, then
+    drop the table; inside a transaction. Returns how many it created.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [_PENDING_TABLE])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(f"SELECT name, definition FROM {_PENDING_TABLE} ORDER BY name")  # noqa: S608
+        missing = []
+        for name, definition in cursor.fetchall():
+            cursor.execute("SELECT to_regclass(%s) IS NULL", [name])
+            if cursor.fetchone()[0]:
+                missing.append((name, definition))
+        indexes_create(missing)
+        cursor.execute(f"DROP TABLE {_PENDING_TABLE}")
+    return len(missing)
 
 
 def analyze() -> None:

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from accounts.models import AuditEvent
-from lending.demo import names
+from lending.demo import names, writers
 from lending.demo.generator import PRODUCTS, lateness_reason, national_id_is_valid
 from lending.demo.services import SEED_DATA_EXISTS, demo_portfolio_seed
 from lending.management.commands.seed_demo import DEBUG_OFF
@@ -321,8 +321,64 @@ def test_the_pipelined_load_writes_what_the_single_transaction_writes(buckets):
         seed(accounts=150, seed=4, nightly=False)
     single = digest()
 
-    seed(accounts=150, seed=4, nightly=False, replace=True)
+    seed(accounts=150, seed=4, nightly=False, replace=True, rebuild_indexes=True)
 
     assert digest() == single
     assert Payment.objects.count() == PaymentAllocation.objects.values("payment").distinct().count()
     assert AuditEvent.objects.filter(action="lending.demo_portfolio.seeded").count() == 2
+
+
+def _bulk_indexes() -> dict:
+    """Every index of the tables a bulk load fills, with its definition."""
+    tables = [model._meta.db_table for model in writers.BULK_MODELS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+            return dict(cursor.fetchall())
+        return {
+            (table, name): constraint
+            for table in tables
+            for name, constraint in connection.introspection.get_constraints(cursor, table).items()
+        }
+
+
+def test_a_bulk_load_builds_back_exactly_the_indexes_it_set_aside(buckets):
+    indexes = _bulk_indexes()
+    seed(accounts=150, seed=4, nightly=False)
+    row_by_row = digest()
+
+    seed(accounts=150, seed=4, nightly=False, replace=True, rebuild_indexes=True)
+
+    assert digest() == row_by_row
+    assert _bulk_indexes() == indexes
+
+
+def test_indexes_an_interrupted_load_set_aside_come_back_with_the_next_load(buckets):
+    indexes = _bulk_indexes()
+    dropped = writers.secondary_indexes_drop()  # as a load that died before building them back leaves things
+    if connection.vendor == "postgresql":
+        assert dropped and set(_bulk_indexes()) == set(indexes) - {name for name, _definition in dropped}
+
+    seed(accounts=20, seed=1, nightly=False)
+
+    assert _bulk_indexes() == indexes
+    assert CreditAccount.objects.count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pipelined_bulk_load_that_fails_still_builds_back_its_indexes(buckets, monkeypatch):
+    indexes = _bulk_indexes()
+    write = writers.chunk_write
+    written = []
+
+    def fail_on_the_third_chunk(chunk):
+        if len(written) == 2:
+            raise RuntimeError("disk full")
+        written.append(chunk)
+        write(chunk)
+
+    monkeypatch.setattr(writers, "chunk_write", fail_on_the_third_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed(accounts=200, seed=4, nightly=False, chunk_size=50, rebuild_indexes=True)
+
+    assert _bulk_indexes() == indexes
