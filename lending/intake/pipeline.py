@@ -23,6 +23,7 @@ from lending.intake.reader import FILE_EMPTY, FileRejected, csv_records, file_in
 from lending.intake.schema import SCHEMAS
 from lending.intake.upsert import HANDLERS, WRONG_FIELD_COUNT, Counts, Handler, Parsed, Row, RowError
 from lending.models import ImportBatch, ImportRowError
+from lending.services import collector_paused
 
 CHUNK_ROWS = 2000
 PROGRESS_EVERY_SECONDS = 0.5
@@ -140,18 +141,19 @@ def check_pass(batch: ImportBatch, fileobj) -> tuple[str, list[str], Outcome]:
     outcome = Outcome()
     processed = 0
     reported_at = time.monotonic()
-    for rows, errors in rows_in_chunks(records, columns, set()):
-        processed += len(rows) + len(errors)  # the errors so far: rows with the wrong field count
-        _good, more = _check_chunk(handler, rows)
-        errors += more
-        row_errors_store(batch, errors)
-        outcome.bad_rows.update(error.number for error in errors)
-        # Each update is a commit: a few a second are plenty for a progress bar.
-        if time.monotonic() - reported_at >= PROGRESS_EVERY_SECONDS:
-            reported_at = time.monotonic()
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                processed_rows=processed, total_rows=max(estimate, processed), error_count=len(outcome.bad_rows)
-            )
+    with collector_paused():  # hundreds of thousands of short-lived objects
+        for rows, errors in rows_in_chunks(records, columns, set()):
+            processed += len(rows) + len(errors)  # the errors so far: rows with the wrong field count
+            _good, more = _check_chunk(handler, rows)
+            errors += more
+            row_errors_store(batch, errors)
+            outcome.bad_rows.update(error.number for error in errors)
+            # Each update is a commit: a few a second are plenty for a progress bar.
+            if time.monotonic() - reported_at >= PROGRESS_EVERY_SECONDS:
+                reported_at = time.monotonic()
+                ImportBatch.objects.filter(pk=batch.pk).update(
+                    processed_rows=processed, total_rows=max(estimate, processed), error_count=len(outcome.bad_rows)
+                )
     outcome.total_rows = processed
     return facts.encoding, columns, outcome
 
@@ -167,7 +169,7 @@ def apply_pass(batch: ImportBatch, fileobj, encoding: str, columns: list[str], o
     handler = HANDLERS[batch.kind](batch=batch, columns=columns, applying=True)
     _header, records = _records(fileobj, encoding)
     rejected: list[RowError] | None = None
-    with ApplyProgress(batch) as progress:
+    with collector_paused(), ApplyProgress(batch) as progress:  # a payments chunk holds 100,000 rows
         for rows, errors in rows_in_chunks(records, columns, outcome.bad_rows, CHUNK_ROWS * handler.apply_chunk_factor):
             good, more = _check_chunk(handler, rows)
             errors += more

@@ -397,21 +397,22 @@ class PaymentHandler(Handler):
 
     kind = ImportBatch.Kind.PAYMENTS
     # payments_record_batch has a cost per call (locking, temporary tables): fewer, larger calls.
-    apply_chunk_factor = 5
+    apply_chunk_factor = 50
 
     def _payment_rows(self, rows: list[Parsed]):
         from lending.services import PaymentRow
 
         return [
             PaymentRow(
-                external_id=parsed.values["external_id"],
-                account_external_id=parsed.values["account_external_id"],
-                amount=parsed.values["amount"],
-                received_at=parsed.values["received_at"],
-                channel=parsed.values["channel"],
-                row_number=parsed.number,
+                values["external_id"],
+                values["account_external_id"],
+                values["amount"],
+                values["received_at"],
+                values["channel"],
+                parsed.number,
             )
             for parsed in rows
+            for values in (parsed.values,)
         ]
 
     def _errors(self, rows: list[Parsed], result) -> list[RowError]:

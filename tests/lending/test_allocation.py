@@ -1,5 +1,6 @@
 """The pure allocation rule: oldest installment first, components in the product's order, exact to the cent."""
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from lending.allocation import (
     AllocationError,
     AllocationPart,
     InstallmentBalance,
+    ScheduleAllocator,
     allocate,
 )
 from lending.models import default_allocation_order
@@ -23,7 +25,7 @@ cents = st.integers(min_value=0, max_value=5_000_00).map(lambda value: Decimal(v
 
 
 @st.composite
-def schedules(draw):
+def schedules(draw, remaining=cents):
     count = draw(st.integers(min_value=0, max_value=6))
     first = datetime.date(2028, 1, 31)
     balances = []
@@ -33,10 +35,10 @@ def schedules(draw):
                 installment_id=100 + number,
                 due_on=first + datetime.timedelta(days=30 * (number - 1)),
                 number=number,
-                penalty=draw(cents),
-                fee=draw(cents),
-                interest=draw(cents),
-                principal=draw(cents),
+                penalty=draw(remaining),
+                fee=draw(remaining),
+                interest=draw(remaining),
+                principal=draw(remaining),
             )
         )
     # Any order in, oldest first out.
@@ -160,3 +162,51 @@ def test_an_order_that_is_not_a_permutation_is_refused(order):
 def test_a_bad_amount_is_refused(amount):
     with pytest.raises(AllocationError):
         allocate(amount=amount, installments=[], order=DEFAULT_ORDER)
+
+
+# Often nothing owed: whole installments that owe nothing, and components that owe nothing.
+sparse_cents = st.one_of(st.just(Decimal("0.00")), cents)
+
+
+@given(
+    schedule=schedules(remaining=sparse_cents),
+    amounts=st.lists(sparse_cents, max_size=8),
+    order=st.permutations(COMPONENTS),
+)
+def test_the_schedule_allocator_gives_what_allocate_gives_payment_after_payment(schedule, amounts, order):
+    # The batch's fast path against the rule: allocate() over what the payments before left unpaid.
+    allocator = ScheduleAllocator(installments=schedule, order=order)
+    balances = {item.installment_id: item for item in schedule}
+
+    for amount in amounts:
+        expected = allocate(amount=amount, installments=list(balances.values()), order=order)
+
+        assert allocator.allocate(amount) == expected
+        touched = []
+        for part in expected.parts:
+            item = balances[part.installment_id]
+            balances[part.installment_id] = dataclasses.replace(
+                item, **{part.component: item.remaining(part.component) - part.amount}
+            )
+            if part.installment_id not in touched:
+                touched.append(part.installment_id)
+        assert allocator.paid_off == [
+            installment_id for installment_id in touched if balances[installment_id].total == 0
+        ]
+
+    paid = dict(allocator.paid(COMPONENTS))
+    for item in schedule:
+        after = balances[item.installment_id]
+        if after == item:
+            assert item.installment_id not in paid
+        else:
+            assert paid[item.installment_id] == tuple(
+                item.remaining(component) - after.remaining(component) for component in COMPONENTS
+            )
+
+
+def test_the_schedule_allocator_refuses_a_schedule_with_a_bad_remaining_amount():
+    item = balance(7, datetime.date(2026, 2, 15), principal=Decimal("-1.00"))
+
+    with pytest.raises(AllocationError, match="Installment 7"):
+        ScheduleAllocator(installments=[item], order=DEFAULT_ORDER)

@@ -456,3 +456,21 @@ def test_a_batch_allocates_an_accounts_payments_in_the_order_received():
     assert first["paid_off_on"] == datetime.date(2026, 3, 20)
     assert second["paid_off_on"] == datetime.date(2026, 3, 22)
     assert Payment.objects.get(external_id="LATE").unapplied_amount == Decimal("987.50")
+
+
+def test_a_batch_stores_external_ids_and_times_exactly():
+    # On PostgreSQL the batch writes COPY text itself: escapes and time zones must survive.
+    account_with_schedule(months=1, external_id="A1")
+    odd = "P\\1\tx\ny\rz ,'\"{é}"
+    received_at = datetime.datetime(
+        2026, 3, 20, 9, 30, 15, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+    )
+
+    result = payments_record_batch(rows=[row(2, odd, "A1", "12.34", received_at)])
+
+    assert (result.created, result.errors) == (1, [])
+    payment = Payment.objects.get()
+    assert (payment.external_id, payment.received_at, payment.amount) == (odd, received_at, Decimal("12.34"))
+    assert payment.allocations.get().amount == Decimal("12.34")
+    again = payments_record_batch(rows=[row(2, odd, "A1", "12.34", received_at)])
+    assert (again.created, again.unchanged, again.errors) == (0, 1, [])
