@@ -93,39 +93,50 @@ BASELINE = [
 class PostgresCpu:
     """
     The CPU time of the PostgreSQL processes serving the benchmark's database
-    (backends, their parallel workers), sampled from /proc while seed_demo
-    runs: a figure that other work on the machine disturbs less than the
-    elapsed time. Zero where /proc does not show them (another host).
+    (its sessions and their parallel workers), sampled from /proc while
+    seed_demo runs: a figure that other work on the machine disturbs less
+    than the elapsed time. A process's last fraction of a second before it
+    ends escapes it. Zero where /proc does not show them (another host).
     """
 
     def __init__(self, database: str):
         self.database = database
-        self.ticks = {}  # pid → last utime + stime seen
+        self.seen = {}  # pid → whether it serves the database (a process's command line is read once)
+        self.ticks = {}  # pid → utime + stime at its last sample
+        self.before = {}  # pid → utime + stime when the measure began
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self):
-        while not self.stop.wait(0.25):
+    def _run(self):
+        while not self.stop.wait(0.5):
             self.sample()
 
+    def _serves(self, pid: int) -> bool:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return False
+        if not command.startswith("postgres:"):
+            return False
+        ours = [other for other, serves in self.seen.items() if serves]
+        return f" {self.database} " in command or any(f"for PID {other}" in command for other in ours)
+
     def sample(self):
-        ours = set()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in self.seen:
+                self.seen[int(name)] = self._serves(int(name))
+        for pid, serves in self.seen.items():
+            if not serves:
                 continue
             try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                if not command.startswith("postgres:"):
-                    continue
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
-                continue
-            if f" {self.database} " in command or any(f"for PID {pid}" in command for pid in ours | set(self.ticks)):
-                ours.add(int(entry.name))
-                self.ticks[int(entry.name)] = int(stat[11]) + int(stat[12])
+                continue  # ended: its last sample stands
+            self.ticks[pid] = int(fields[11]) + int(fields[12])
 
     def __enter__(self):
         self.sample()
+        self.before = dict(self.ticks)
         self.thread.start()
         return self
 
@@ -136,7 +147,8 @@ class PostgresCpu:
 
     @property
     def seconds(self) -> float:
-        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+        spent = sum(ticks - self.before.get(pid, 0) for pid, ticks in self.ticks.items())
+        return spent / os.sysconf("SC_CLK_TCK")
 
 
 def main():

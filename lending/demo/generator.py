@@ -203,6 +203,7 @@ class PortfolioGenerator:
         self.cents_text = {0: ZERO}
         self._month_cache = {}
         self._dues_cache = {}
+        self._bucket_by_days = {}
         # ISO text of the days around the as-of date, by ordinal - iso_near_base: the schedules' dates.
         self.iso_near_base = self.as_of_ord - NEAR_DAYS
         self.iso_near = [
@@ -287,6 +288,15 @@ class PortfolioGenerator:
                     continue
             self._month_cache[key] = result
         return result
+
+    def _bucket(self, days_past_due: int) -> str:
+        """The code of the bucket of the days past due (the last whose range holds them), remembered."""
+        bucket = "M0"
+        for min_days, max_days, code in self.buckets:
+            if days_past_due >= min_days and (max_days is None or days_past_due <= max_days):
+                bucket = code
+        self._bucket_by_days[days_past_due] = bucket
+        return bucket
 
     def _dues(self, first_due: int, months: int) -> tuple:
         """The due dates of a purchase in `months` monthly installments from `first_due`."""
@@ -735,17 +745,17 @@ class PortfolioGenerator:
         available = 0 if status != "active" else max(0, new_limit - unpaid_principal)
         if days_past_due:
             self.lateness_reasons[external_id] = lateness_reason(external_id)
-        bucket = "M0"
-        for min_days, max_days, code in self.buckets:
-            if days_past_due >= min_days and (max_days is None or days_past_due <= max_days):
-                bucket = code
+        bucket = self._bucket_by_days.get(days_past_due) or self._bucket(days_past_due)
+
+        def text(cents_value):
+            return cents.get(cents_value) or money_cached(cents_value)
+
         chunk.accounts.append(
             (
-                account_id, external_id, borrower_id, self.product_ids[product.code], self.iso(opened_on),
-                money(new_limit),
-                money(available), status, days_past_due, bucket,
-                self.iso(oldest_unpaid) if oldest_unpaid is not None else None,
-                money(overdue_principal), money(overdue_interest), ZERO, ZERO, money(outstanding), ZERO,
+                account_id, external_id, borrower_id, self.product_ids[product.code], near[opened_on - near_base],
+                text(new_limit), text(available), status, days_past_due, bucket,
+                near[oldest_unpaid - near_base] if oldest_unpaid is not None else None,
+                text(overdue_principal), text(overdue_interest), ZERO, ZERO, text(outstanding), ZERO,
             )
         )  # fmt: skip
         if kind != "revolving":

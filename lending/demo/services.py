@@ -359,6 +359,11 @@ def demo_portfolio_seed(
     Inside a transaction or on SQLite the whole load is one transaction. On
     PostgreSQL outside one (the command) it is pipelined over two sessions,
     chunk by chunk (`pipeline=False` to keep it one transaction).
+
+    `rebuild_indexes` (by default from REBUILD_INDEXES_FROM accounts on): on
+    PostgreSQL, when the portfolio is empty, drop the bulk tables' secondary
+    indexes before loading and build them once the rows are in, as
+    pg_restore does (see writers.secondary_indexes_drop).
     """
     if accounts < 1:
         raise DemoError(SEED_ACCOUNTS_INVALID)

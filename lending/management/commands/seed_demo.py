@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.demo import demo_staff_ensure
-from lending.demo.services import LOCALES, DemoError, demo_portfolio_seed
+from lending.demo.services import LOCALES, REBUILD_INDEXES_FROM, DemoError, demo_portfolio_seed
 from lending.models import Borrower, CreditAccount
 
 DEBUG_OFF = (
@@ -24,7 +24,9 @@ class Command(BaseCommand):
         "installment, payment, allocation and delinquency snapshot (products, buckets, import history and the "
         "audit trail stay); --if-empty loads only into an empty portfolio and otherwise does nothing. Inside a "
         "transaction or on SQLite the load is one transaction; on PostgreSQL it is pipelined chunk by chunk over "
-        "two sessions (a failure leaves the chunks loaded so far: run again with --replace)."
+        "two sessions (a failure leaves the chunks loaded so far: run again with --replace), and a load of "
+        f"{REBUILD_INDEXES_FROM:,} accounts or more into an empty portfolio builds the tables' secondary indexes "
+        "once the rows are in."
     )
 
     def add_arguments(self, parser):
