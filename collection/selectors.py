@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import Capability, user_can
-from collection.models import Case
+from collection.models import Case, FieldVisit
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -36,3 +36,8 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 def case_visible_get(user, pk: int, queryset: QuerySet | None = None) -> Case:
     """The case if the user may see it, else 404 (never 403: an outsider learns nothing)."""
     return get_object_or_404(cases_visible_to(user, queryset), pk=pk)
+
+
+def visits_visible_to(user) -> QuerySet:
+    """The field visits of the cases the user may see."""
+    return FieldVisit.objects.filter(case__in=cases_visible_to(user))

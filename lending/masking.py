@@ -14,3 +14,10 @@ def national_id_for(user, national_id: str) -> str:
     if not national_id or user_can(user, Capability.SEE_FULL_NATIONAL_ID):
         return national_id
     return mask_national_id(national_id)
+
+
+def borrower_name_for(user, name: str) -> str:
+    """Staff who may see lending data see the name whole; anyone else its first character and stars."""
+    if not name or user_can(user, Capability.VIEW_LENDING):
+        return name
+    return name[:1] + "*" * max(len(name) - 1, 2)

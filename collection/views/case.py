@@ -585,6 +585,22 @@ def _error_to_form(form, error: CollectionError) -> None:
     form.add_error(error.field if error.field in form.fields else None, str(error))
 
 
+def _form_action(request, case: Case, name: str, form, message, perform):
+    """
+    The shape of most actions: with a valid form, `perform(cleaned_data)`
+    calls the service; done, or the form again with its errors (a service's
+    refusal among them).
+    """
+    if form.is_valid():
+        try:
+            perform(form.cleaned_data)
+        except CollectionError as error:
+            _error_to_form(form, error)
+        else:
+            return _done(request, case, message)
+    return _failed(request, case, name, form)
+
+
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -687,76 +703,46 @@ def case_promise_record(request, pk):
 @require_POST
 def case_note_add(request, pk):
     case = _case_get(request, pk)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            contact_services.note_add(case=case, text=form.cleaned_data["text"], actor=request.user)
-        except CollectionError as error:
-            _error_to_form(form, error)
-        else:
-            return _done(request, case, NOTE_ADDED)
-    return _failed(request, case, "note", form)
+    return _form_action(
+        request, case, "note", NoteForm(request.POST), NOTE_ADDED,
+        lambda data: contact_services.note_add(case=case, text=data["text"], actor=request.user),
+    )  # fmt: skip
 
 
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_reason_set(request, pk):
     case = _case_get(request, pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            contact_services.reason_set(case=case, reason=form.cleaned_data["reason"], actor=request.user)
-        except CollectionError as error:
-            _error_to_form(form, error)
-        else:
-            return _done(request, case, REASON_SET)
-    return _failed(request, case, "reason", form)
+    return _form_action(
+        request, case, "reason", ReasonForm(request.POST), REASON_SET,
+        lambda data: contact_services.reason_set(case=case, reason=data["reason"], actor=request.user),
+    )  # fmt: skip
 
 
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_hold_place(request, pk):
     case = _case_get(request, pk)
-    form = HoldForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            contact_services.hold_place(
-                case=case,
-                kind=data["kind"],
-                reason=data["reason"],
-                actor=request.user,
-                evidence=data["evidence"],
-                review_on=data["review_on"],
-            )
-        except CollectionError as error:
-            _error_to_form(form, error)
-        else:
-            return _done(request, case, HOLD_PLACED)
-    return _failed(request, case, "hold", form)
+    return _form_action(
+        request, case, "hold", HoldForm(request.POST, request.FILES), HOLD_PLACED,
+        lambda data: contact_services.hold_place(
+            case=case, kind=data["kind"], reason=data["reason"], actor=request.user,
+            evidence=data["evidence"], review_on=data["review_on"],
+        ),
+    )  # fmt: skip
 
 
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_hardship_record(request, pk):
     case = _case_get(request, pk)
-    form = HardshipForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            contact_services.hardship_record(
-                case=case,
-                reason=data["reason"],
-                description=data["description"],
-                actor=request.user,
-                evidence=data["evidence"],
-                review_on=data["review_on"],
-            )
-        except CollectionError as error:
-            _error_to_form(form, error)
-        else:
-            return _done(request, case, HARDSHIP_RECORDED)
-    return _failed(request, case, "hardship", form)
+    return _form_action(
+        request, case, "hardship", HardshipForm(request.POST, request.FILES), HARDSHIP_RECORDED,
+        lambda data: contact_services.hardship_record(
+            case=case, reason=data["reason"], description=data["description"], actor=request.user,
+            evidence=data["evidence"], review_on=data["review_on"],
+        ),
+    )  # fmt: skip
 
 
 @capability_required(Capability.WORK_CASES)

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 from django_tables2 import LazyPaginator, RequestConfig
 
-from accounts.permissions import Capability, capability_required, user_can
+from accounts.permissions import Capability, capability_required
 from accounts.templatetags.arrears import money
 from collection.errors import CollectionError
 from collection.models import Case, FieldVisit, VisitStatus
-from collection.selectors import case_visible_get, cases_visible_to
+from collection.selectors import case_visible_get, visits_visible_to
 from collection.services import visits as services
 from collection.visit_forms import (
     VisitDayForm,
@@ -32,6 +32,7 @@ from collection.visit_forms import (
     VisitScheduleForm,
     field_agents,
 )
+from lending.masking import borrower_name_for
 
 REQUESTED = _("The visit was requested; a team lead will schedule it.")
 SCHEDULED = _("The visit was scheduled.")
@@ -39,17 +40,6 @@ REJECTED = _("The visit was rejected.")
 REPORTED = _("The visit report was filed.")
 CASE_CHANGED_EVENT = "case-changed"
 LIST_STATUSES = {"requested": VisitStatus.REQUESTED, "scheduled": VisitStatus.SCHEDULED}
-
-
-def borrower_name_for(user, name: str) -> str:
-    """Staff who may see lending data see the name whole; anyone else its first character and stars."""
-    if not name or user_can(user, Capability.VIEW_LENDING):
-        return name
-    return name[:1] + "*" * max(len(name) - 1, 2)
-
-
-def visits_visible_to(user):
-    return FieldVisit.objects.filter(case__in=cases_visible_to(user))
 
 
 # --- The request -----------------------------------------------------------------------------

@@ -547,7 +547,7 @@ def test_the_field_agents_day_picks_a_date(client, field_agent, day_of_visits):
 
 
 def test_names_are_masked_for_staff_who_may_not_see_lending_data(field_agent):
-    from collection.views.visits import borrower_name_for
+    from lending.masking import borrower_name_for
 
     assert borrower_name_for(field_agent, "王小明") == "王小明"
     agency = UserFactory(username="agency", role=Role.AGENCY_AGENT)
