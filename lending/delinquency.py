@@ -247,9 +247,13 @@ def _fresh_sql(d: _Dialect, *, changed_only: bool = False) -> str:
     def overdue(amount: str) -> str:
         return d.money_sum(amount, where=due)
 
+    # What remains of an installment; most unpaid ones have nothing paid yet, and comparing with
+    # zero is cheaper than subtracting it (numeric arithmetic is what the refresh spends its time on).
     remaining = (
-        "principal_due - principal_paid + interest_due - interest_paid"
-        " + fee_due - fee_paid + penalty_accrued - penalty_paid"
+        "CASE WHEN principal_paid = 0 AND interest_paid = 0 AND fee_paid = 0 AND penalty_paid = 0"
+        " THEN principal_due + interest_due + fee_due + penalty_accrued"
+        " ELSE principal_due - principal_paid + interest_due - interest_paid"
+        " + fee_due - fee_paid + penalty_accrued - penalty_paid END"
     )
     # Something remains of an installment when any part is paid short of its due (no part is
     # paid beyond it: installment_paid_within_due); comparing is cheaper than adding it all up.
@@ -438,6 +442,24 @@ def _run_record(report: NightlyReport) -> None:
     )
 
 
+def planner_settings_set() -> None:
+    """
+    PostgreSQL settings for the rest of the transaction (SET LOCAL), for the
+    run's statements over whole tables:
+    - room to sort or hash a million accounts' sums in memory;
+    - no JIT compilation: half a second a statement, and it speeds up none of
+      the numeric arithmetic the statements spend their time on;
+    - no nested loops: the planner's statistics are from before this run
+      rewrote hundreds of thousands of rows (or before a first run filled an
+      empty table); misled by them, it nests a scan of the snapshots in a loop
+      over the accounts, minutes instead of a hash join's second.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{NIGHTLY_WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+
+
 def delinquency_as_of() -> date | None:
     """The date the account figures were last computed for."""
     return DelinquencyRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
@@ -453,18 +475,7 @@ def run_nightly(*, as_of: date) -> NightlyReport:
                 cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
                 if not cursor.fetchone()[0]:
                     raise LendingError(NIGHTLY_ALREADY_RUNNING)
-                # For this transaction only:
-                # - room to sort or hash a million accounts' sums in memory;
-                # - no JIT compilation: half a second a statement, and it speeds up none of the
-                #   numeric arithmetic the statements spend their time on;
-                # - no nested loops: every statement joins whole tables, and the statistics
-                #   the planner has are from before this run rewrote hundreds of thousands of
-                #   rows (or before a first run filled an empty table). Misled by them, it
-                #   nests a scan of the snapshots in a loop over the accounts, which takes
-                #   minutes instead of a hash join's second.
-                cursor.execute(f"SET LOCAL work_mem = '{NIGHTLY_WORK_MEM}'")
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL enable_nestloop = off")
+                planner_settings_set()
         started = time.perf_counter()
         report.installments_accrued = penalties_accrue(as_of=as_of)
         accrued_at = time.perf_counter()

@@ -345,6 +345,28 @@ def test_snapshots_cover_overdue_accounts_daily_and_every_account_at_month_end(p
     assert DelinquencySnapshot.objects.count() == 8
 
 
+def test_replaying_a_day_rewrites_only_the_snapshots_whose_figures_changed(portfolio):
+    run_nightly(as_of=D(2026, 3, 20))
+    before = {row["account_id"]: row for row in DelinquencySnapshot.objects.values(*SNAPSHOT_FIELDS)}
+    late = CreditAccount.objects.get(external_id="LATE")
+    pay(late, "500.00", D(2026, 3, 20))
+
+    report = run_nightly(as_of=D(2026, 3, 20))
+
+    after = {row["account_id"]: row for row in DelinquencySnapshot.objects.values(*SNAPSHOT_FIELDS)}
+    assert report.snapshots_written == 1
+    assert after.keys() == before.keys()
+    # The same row, rewritten with the account's figures after the payment.
+    late.refresh_from_db()
+    assert after[late.pk]["id"] == before[late.pk]["id"]
+    assert after[late.pk]["outstanding_balance"] == before[late.pk]["outstanding_balance"] - Decimal("500.00")
+    assert (after[late.pk]["overdue_principal"], after[late.pk]["outstanding_balance"]) == (
+        late.overdue_principal, late.outstanding_balance,
+    )  # fmt: skip
+    partly = CreditAccount.objects.get(external_id="PARTLY")
+    assert after[partly.pk] == before[partly.pk]
+
+
 def test_replaying_an_earlier_day_takes_back_no_accrual(portfolio):
     run_nightly(as_of=D(2026, 3, 20))
     run_nightly(as_of=D(2026, 3, 25))
