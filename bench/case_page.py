@@ -22,7 +22,6 @@ The database is dropped at the end unless --keep (--reuse measures a kept one).
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -30,13 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
+from benchdb import bench_environment, database_drop, database_recreate, django_migrated, pages_environment  # noqa: E402
 
 BENCH_URL = bench_environment("arrears_bench_case")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("STATIC_MANIFEST", "false")
+pages_environment()
 REQUIRED_QUERIES, REQUIRED_MS = 25, 150
 
 
@@ -99,17 +95,13 @@ def main() -> None:
 
     if not args.reuse:
         database_recreate(BENCH_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_migrated()
     from django.test import Client
     from django.urls import reverse
 
     from accounts.models import User
     from collection.models import Case, CaseEvent
 
-    call_command("migrate", verbosity=0)
     try:
         if not args.reuse:
             load(args.accounts, sample=3 * args.cases)

@@ -6,8 +6,8 @@ The collection lifecycle over a million accounts, on PostgreSQL.
 Creates the database `arrears_bench_collection` on 127.0.0.1:5432 (user
 postgres, or BENCH_DATABASE_URL), drops it first if it exists, migrates it and
 fills it with set-based SQL (generate_series), as bench/nightly_refresh.py
-does: N accounts with six monthly installments each (nine accounts for every
-ten borrowers, so some borrowers have two), about 7% of them delinquent; three
+does: N accounts with six monthly installments each (nine borrowers for every
+ten accounts, so some borrowers have two), about 7% of them delinquent; three
 teams of 50 collectors with work rules (early, late, anything else). Then:
 
 1. lending's run for yesterday and the lifecycle's **first run ever**, which
@@ -33,7 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
+from benchdb import bench_environment, database_drop, database_recreate, django_migrated, scalar, sql, timed_rolled_back  # noqa: E402
+from portfolio_sql import portfolio_load  # noqa: E402
 
 BENCH_URL = bench_environment("arrears_bench_collection")
 
@@ -44,134 +45,13 @@ TEAMS = (("Early", ["early"], 1), ("Late", ["late"], 2), ("Anything", [], 3))
 COLLECTORS_PER_TEAM = 50
 
 
-def sql(statement: str, params=None) -> float:
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-    return time.perf_counter() - started
-
-
-def scalar(statement: str, params=None):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchone()[0]
-
-
-LOADED_TABLES = ("lending_borrower", "lending_creditaccount", "lending_installment")
-
-
-def secondary_structures_drop() -> list[str]:
-    """Drop the loaded tables' foreign keys, unique constraints and indexes; return the SQL that restores them."""
-    from django.db import connection
-
-    restore = []
-    with connection.cursor() as cursor:
-        for table in LOADED_TABLES:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC",
-                [table],
-            )
-            constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-                [table, table],
-            )
-            indexes = cursor.fetchall()
-            for name, definition in constraints:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            for name, definition in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-                restore.append(definition)
-    return sorted(restore, key=lambda statement: "FOREIGN KEY" in statement)
-
-
 def load(accounts: int) -> None:
-    from lending.models import CreditProduct
-
-    products = [
-        CreditProduct.objects.create(
-            code=code,
-            name=code,
-            kind=kind,
-            annual_interest_rate="0.1500",
-            daily_penalty_rate="0.000500",
-            late_fee="30.00",
-            grace_days=3,
-        )  # fmt: skip
-        for code, kind in (("inst-6m", "installment"), ("revolving", "revolving"), ("cash-6m", "cash_loan"))
-    ]
-    ids = [product.pk for product in products]
-    sql("SET maintenance_work_mem = '512MB'")
-    restore = secondary_structures_drop()
-    borrowers = (accounts * 9 + 9) // 10
-    params = {
-        "n": accounts, "b": borrowers, "as_of": AS_OF, "p0": ids[0], "p1": ids[1], "p2": ids[2], "late": LATE_PERCENT,
-    }  # fmt: skip
-    seconds = sql(
-        """
-        INSERT INTO lending_borrower (id, external_id, name, national_id, employer, province, city, district,
-            language, time_zone, risk_grade, is_deceased, is_bankrupt, is_vulnerable, do_not_contact,
-            cease_contact_requested, created_at, updated_at)
-        SELECT g, 'B' || g, 'Borrower ' || g, '', '', 'P' || (g %% 31), 'C', 'D', 'zh-hans', 'Asia/Shanghai', '',
-               FALSE, FALSE, FALSE, FALSE, FALSE, now(), now()
-        FROM generate_series(1, %(b)s) g
-        """,
-        params,
+    bulk, borrowers, seconds = portfolio_load(
+        accounts=accounts, borrowers_per_ten=9, as_of=AS_OF, late_percent=LATE_PERCENT, province="'P' || (g %% 31)"
     )
-    seconds += sql(
-        """
-        INSERT INTO lending_creditaccount (id, external_id, borrower_id, product_id, opened_on, credit_limit,
-            available_credit, status, days_past_due, bucket, overdue_principal, overdue_interest, overdue_fees,
-            overdue_penalty, outstanding_balance, credit_balance)
-        SELECT g, 'A' || g, (g - 1) * 9 / 10 + 1, (ARRAY[%(p0)s, %(p1)s, %(p2)s])[1 + g %% 3],
-               CAST(%(as_of)s AS date) - (30 + (g * 31) %% 200), 10000, 4000,
-               CASE WHEN g %% 1000 = 0 THEN 'charged_off' ELSE 'active' END, 0, 'M0', 0, 0, 0, 0, 0, 0
-        FROM generate_series(1, %(n)s) g
-        """,
-        params,
-    )
-    seconds += sql(
-        """
-        INSERT INTO lending_installment (account_id, number, order_reference, lent_on, due_on, principal_due,
-            interest_due, fee_due, penalty_accrued, principal_paid, interest_paid, fee_paid, penalty_paid,
-            late_fee_charged, penalty_accrued_through, paid_off_on)
-        SELECT id, n, '', opened_on, due, 1000.00, 12.50,
-               CASE WHEN unpaid AND past_grace THEN 10.00 ELSE 0 END,
-               CASE WHEN unpaid AND past_grace THEN 1.50 ELSE 0 END,
-               CASE WHEN NOT unpaid AND due < %(as_of)s THEN 1000.00 WHEN partly THEN 300.00 ELSE 0 END,
-               CASE WHEN (NOT unpaid AND due < %(as_of)s) OR partly THEN 12.50 ELSE 0 END,
-               0, 0,
-               unpaid AND past_grace,
-               CASE WHEN unpaid AND past_grace THEN CAST(%(as_of)s AS date) - 1 END,
-               CASE WHEN NOT unpaid AND due < %(as_of)s THEN due - 1 END
-        FROM (
-            SELECT id, n, opened_on, due,
-                   late AND n >= 1 + id %% 3 AND due < %(as_of)s AS unpaid,
-                   late AND n = 1 + id %% 3 AND id %% 4 = 0 AND due < %(as_of)s AS partly,
-                   due + 3 < %(as_of)s AS past_grace
-            FROM (
-                SELECT a.id, n, a.opened_on, CAST(a.opened_on + make_interval(months => n) AS date) AS due,
-                       (a.id * 7919) %% 100 < %(late)s AS late
-                FROM lending_creditaccount a CROSS JOIN generate_series(1, 6) n
-            ) s
-        ) x
-        """,
-        params,
-    )
-    for table in LOADED_TABLES:
-        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
     print(f"loaded {accounts:,} accounts of {borrowers:,} borrowers in {seconds:.1f} s", flush=True)
     started = time.perf_counter()
-    for statement in restore:
-        sql(statement)
-    sql("RESET maintenance_work_mem")
+    bulk.structures_restore()
     sql("VACUUM ANALYZE")
     print(f"indexes, constraints, VACUUM ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
 
@@ -270,27 +150,11 @@ FROM collection_case WHERE status <> 'closed' GROUP BY bucket ORDER BY bucket
 """
 
 
-def checksum():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(CHECKSUM)
-        return cursor.fetchall()
-
-
-def timed_rolled_back(function):
-    from django.db import transaction
-
+def work_mem_set() -> None:
+    """The lifecycle's work_mem, for the baseline as for ours (not timed)."""
     from collection.lifecycle import WORK_MEM
 
-    with transaction.atomic():
-        sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        started = time.perf_counter()
-        result = function()
-        seconds = time.perf_counter() - started
-        sums = checksum()
-        transaction.set_rollback(True)
-    return seconds, result, sums
+    sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
 
 
 def ours_refresh():
@@ -337,14 +201,9 @@ def main() -> None:
     args = parser.parse_args()
 
     database_recreate(BENCH_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    django_migrated()
     from lending.delinquency import run_nightly
 
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     load(args.accounts)
     staff_create()
@@ -372,7 +231,7 @@ def main() -> None:
     for order in (("baseline", "ours"), ("ours", "baseline")):
         for name in order:
             function = (lambda: sql(BASELINE)) if name == "baseline" else ours_refresh
-            seconds, counts[name], sums[name] = timed_rolled_back(function)
+            seconds, counts[name], sums[name] = timed_rolled_back(function, CHECKSUM, before=work_mem_set)
             times[name].append(seconds)
             print(f"  {name:<9} open-case refresh {AS_OF}: {seconds:6.2f} s", flush=True)
             sql("VACUUM collection_case")

@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
+from benchdb import bench_environment, database_drop, database_recreate, django_migrated, sql  # noqa: E402
 
 BENCH_URL = bench_environment("arrears_bench_intake")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="arrears-bench-media-"))
@@ -48,13 +48,6 @@ OPENED_ON = datetime.date(2026, 1, 15)
 PRINCIPAL = Decimal("1000.00")
 INTEREST = Decimal("12.50")
 REQUIRED_ROWS_PER_SECOND = 5000
-
-
-def sql(statement: str, params=None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def load(accounts: int) -> int:
@@ -181,12 +174,7 @@ def main() -> None:
     options = parser.parse_args()
 
     database_recreate(BENCH_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_migrated()
     from lending.intake.services import import_file
     from lending.models import Installment, Payment, PaymentAllocation
 

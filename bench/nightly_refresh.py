@@ -15,8 +15,13 @@ this one run:
    baseline), each from the same reset state, best of two; the requirement
    is ours <= 3x the baseline, and the two must leave identical figures;
 2. the whole nightly run (accrual, refresh, snapshots) for a mid-month day
-   (requirement <= 30 s) and again for the same day (must change nothing),
-   then the same for a month end, where every account is snapshotted.
+   (requirement <= 30 s) and again for the same day (must change nothing);
+3. the month end, where every account is snapshotted: the paying borrowers
+   pay what falls due until then, the night before runs, then the month end
+   twice (requirement <= 30 s);
+4. the same month end on a copy of the state after step 2, as if fifteen
+   nights were missed: one run catching up (not a night of the requirement;
+   it shows what such a catch-up costs).
 
 The database is dropped at the end unless --keep is given. With --reuse the
 loaded database is kept as the template `arrears_bench_money_loaded` (made
@@ -28,12 +33,13 @@ skips the refresh comparison (1.), for quick iterations on the whole run.
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
+from benchdb import bench_environment, database_drop, database_recreate, django_migrated, sql, timed_rolled_back  # noqa: E402
+from portfolio_sql import portfolio_load  # noqa: E402
 
 BENCH_URL = bench_environment("arrears_bench_money")
 TEMPLATE_NAME = "arrears_bench_money_loaded"
@@ -44,131 +50,13 @@ MONTH_END = date(2026, 6, 30)
 LATE_PERCENT = 9  # of accounts marked late; those with nothing past due yet stay current: ~7% end up delinquent
 
 
-def sql(statement: str, params=None) -> float:
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-    return time.perf_counter() - started
-
-
-LOADED_TABLES = ("lending_borrower", "lending_creditaccount", "lending_installment")
-
-
-def secondary_structures_drop() -> list[str]:
-    """
-    Drop the foreign keys, unique constraints and indexes of the loaded tables
-    (not their primary keys) and return the SQL that puts them back: building
-    an index once is far faster than growing it row by row.
-    """
-    from django.db import connection
-
-    restore = []
-    with connection.cursor() as cursor:
-        for table in LOADED_TABLES:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC",
-                [table],
-            )
-            constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-                [table, table],
-            )
-            indexes = cursor.fetchall()
-            for name, definition in constraints:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            for name, definition in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-                restore.append(definition)
-    # Unique constraints first, so that foreign keys find their unique index.
-    return sorted(restore, key=lambda statement: "FOREIGN KEY" in statement)
-
-
 def load(accounts: int) -> None:
-    from lending.models import CreditProduct
-
-    products = [
-        CreditProduct.objects.create(
-            code=code,
-            name=code,
-            kind=kind,
-            annual_interest_rate="0.1500",
-            daily_penalty_rate="0.000500",
-            late_fee="30.00",
-            grace_days=3,
-        )  # fmt: skip
-        for code, kind in (("inst-6m", "installment"), ("revolving", "revolving"), ("cash-6m", "cash_loan"))
-    ]
-    ids = [product.pk for product in products]
-    sql("SET maintenance_work_mem = '512MB'")
-    restore = secondary_structures_drop()
-    params = {"n": accounts, "as_of": AS_OF, "p0": ids[0], "p1": ids[1], "p2": ids[2], "late": LATE_PERCENT}
-    seconds = sql(
-        """
-        INSERT INTO lending_borrower (id, external_id, name, national_id, employer, province, city, district,
-            language, time_zone, risk_grade, is_deceased, is_bankrupt, is_vulnerable, do_not_contact,
-            cease_contact_requested, created_at, updated_at)
-        SELECT g, 'B' || g, 'Borrower ' || g, '', '', 'P', 'C', 'D', 'zh-hans', 'Asia/Shanghai', '',
-               FALSE, FALSE, FALSE, FALSE, FALSE, now(), now()
-        FROM generate_series(1, %(n)s) g
-        """,
-        params,
+    bulk, _borrowers, seconds = portfolio_load(
+        accounts=accounts, borrowers_per_ten=10, as_of=AS_OF, late_percent=LATE_PERCENT
     )
-    seconds += sql(
-        """
-        INSERT INTO lending_creditaccount (id, external_id, borrower_id, product_id, opened_on, credit_limit,
-            available_credit, status, days_past_due, bucket, overdue_principal, overdue_interest, overdue_fees,
-            overdue_penalty, outstanding_balance, credit_balance)
-        SELECT g, 'A' || g, g, (ARRAY[%(p0)s, %(p1)s, %(p2)s])[1 + g %% 3],
-               CAST(%(as_of)s AS date) - (30 + (g * 31) %% 200), 10000, 4000,
-               CASE WHEN g %% 1000 = 0 THEN 'charged_off' ELSE 'active' END, 0, 'M0', 0, 0, 0, 0, 0, 0
-        FROM generate_series(1, %(n)s) g
-        """,
-        params,
-    )
-    # Six monthly installments; on a late account every installment from
-    # number 1 + id % 3 that fell due is unpaid (a quarter of them partly
-    # paid), with yesterday's accrual done; everything else that fell due is paid.
-    seconds += sql(
-        """
-        INSERT INTO lending_installment (account_id, number, order_reference, lent_on, due_on, principal_due,
-            interest_due, fee_due, penalty_accrued, principal_paid, interest_paid, fee_paid, penalty_paid,
-            late_fee_charged, penalty_accrued_through, paid_off_on)
-        SELECT id, n, '', opened_on, due, 1000.00, 12.50,
-               CASE WHEN unpaid AND past_grace THEN 10.00 ELSE 0 END,
-               CASE WHEN unpaid AND past_grace THEN 1.50 ELSE 0 END,
-               CASE WHEN NOT unpaid AND due < %(as_of)s THEN 1000.00 WHEN partly THEN 300.00 ELSE 0 END,
-               CASE WHEN (NOT unpaid AND due < %(as_of)s) OR partly THEN 12.50 ELSE 0 END,
-               0, 0,
-               unpaid AND past_grace,
-               CASE WHEN unpaid AND past_grace THEN CAST(%(as_of)s AS date) - 1 END,
-               CASE WHEN NOT unpaid AND due < %(as_of)s THEN due - 1 END
-        FROM (
-            SELECT id, n, opened_on, due,
-                   late AND n >= 1 + id %% 3 AND due < %(as_of)s AS unpaid,
-                   late AND n = 1 + id %% 3 AND id %% 4 = 0 AND due < %(as_of)s AS partly,
-                   due + 3 < %(as_of)s AS past_grace
-            FROM (
-                SELECT a.id, n, a.opened_on, CAST(a.opened_on + make_interval(months => n) AS date) AS due,
-                       (a.id * 7919) %% 100 < %(late)s AS late
-                FROM lending_creditaccount a CROSS JOIN generate_series(1, 6) n
-            ) s
-        ) x
-        """,
-        params,
-    )
-    for table in ("lending_borrower", "lending_creditaccount", "lending_installment"):
-        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
     print(f"loaded {accounts:,} accounts, {6 * accounts:,} installments in {seconds:.1f} s", flush=True)
     started = time.perf_counter()
-    for statement in restore:
-        sql(statement)
-    sql("RESET maintenance_work_mem")
+    bulk.structures_restore()
     print(f"indexes and constraints rebuilt in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
     sql("VACUUM ANALYZE")
@@ -219,31 +107,11 @@ FROM lending_creditaccount GROUP BY bucket ORDER BY bucket
 """
 
 
-def checksum():
-    from django.db import connection
+def settings_set() -> None:
+    """The run's planner settings (work_mem, no JIT, no nested loops), for the baseline as for ours."""
+    from lending.delinquency import planner_settings_set
 
-    with connection.cursor() as cursor:
-        cursor.execute(CHECKSUM)
-        return cursor.fetchall()
-
-
-def work_mem_set() -> None:
-    from lending.delinquency import NIGHTLY_WORK_MEM
-
-    sql(f"SET LOCAL work_mem = '{NIGHTLY_WORK_MEM}'")
-
-
-def timed_rolled_back(function) -> tuple[float, object, list]:
-    """Time `function` in a transaction, take the checksum of what it left, and roll it back."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        started = time.perf_counter()
-        result = function()
-        seconds = time.perf_counter() - started
-        sums = checksum()
-        transaction.set_rollback(True)
-    return seconds, result, sums
+    planner_settings_set()
 
 
 def _admin(url: str):
@@ -284,21 +152,16 @@ def main() -> None:
     parser.add_argument("--runs-only", action="store_true", help="skip the refresh against the baseline")
     args = parser.parse_args()
 
-    name = BENCH_URL.rpartition("/")[2]
+    database = BENCH_URL.rpartition("/")[2]
     reused = args.reuse and template_exists(BENCH_URL)
     started = time.perf_counter()
     if reused:
-        template_copy(BENCH_URL, source=TEMPLATE_NAME, target=name)
+        template_copy(BENCH_URL, source=TEMPLATE_NAME, target=database)
     else:
         database_recreate(BENCH_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    django_migrated()
     from lending.delinquency import accounts_refresh, run_nightly
 
-    call_command("migrate", verbosity=0)
     if reused:
         sql("VACUUM ANALYZE")
         print(f"database copied from {TEMPLATE_NAME} in {time.perf_counter() - started:.1f} s\n", flush=True)
@@ -306,7 +169,7 @@ def main() -> None:
         load(args.accounts)
         print(f"database ready in {time.perf_counter() - started:.1f} s\n", flush=True)
         if args.reuse:
-            template_copy(BENCH_URL, source=name, target=TEMPLATE_NAME)
+            template_copy(BENCH_URL, source=database, target=TEMPLATE_NAME)
 
     # 0. Yesterday's run: every account's figures change (the first run ever); then vacuumed,
     #    as autovacuum would leave the table by the next night.
@@ -322,10 +185,12 @@ def main() -> None:
     for order in () if args.runs_only else (("baseline", "ours"), ("ours", "baseline")):
         for name in order:
             if name == "baseline":
-                seconds, _, sums[name] = timed_rolled_back(lambda: (work_mem_set(), sql(BASELINE, {"as_of": AS_OF})))
+                seconds, _, sums[name] = timed_rolled_back(
+                    lambda: (settings_set(), sql(BASELINE, {"as_of": AS_OF})), CHECKSUM
+                )
             else:
                 seconds, (_, counts), sums[name] = timed_rolled_back(
-                    lambda: (work_mem_set(), accounts_refresh(as_of=AS_OF))
+                    lambda: (settings_set(), accounts_refresh(as_of=AS_OF)), CHECKSUM
                 )
             times[name].append(seconds)
             print(f"  {name:<9} refresh {AS_OF}: {seconds:6.2f} s", flush=True)
@@ -341,17 +206,69 @@ def main() -> None:
         print(f"  identical figures: {sums['ours'] == sums['baseline']}")
         print(f"  rows written: {refreshed:,}; bucket moves: {sum(moves.values()):,}\n", flush=True)
 
-    # 2. The whole run, twice, for tonight and for the month end (every account snapshotted).
-    for day in (AS_OF, MONTH_END):
-        for attempt in ("first", "second"):
-            started = time.perf_counter()
-            report = run_nightly(as_of=day)
-            seconds = time.perf_counter() - started
-            print(f"run_nightly {day} ({attempt} run): {seconds:6.2f} s (requirement <= 30 s) — {report_text(report)}",
-                  flush=True)  # fmt: skip
-        sql("VACUUM ANALYZE")
+    # 2. The whole run, twice, for tonight (a mid-month night: yesterday's run came before it).
+    for attempt in ("first", "second"):
+        whole_run(AS_OF, attempt)
+    sql("VACUUM ANALYZE")
+    catch_up = f"{database}_catch_up"
+    template_copy(BENCH_URL, source=database, target=catch_up)
+
+    # 3. A month-end night, where every account is snapshotted: the borrowers who were paying
+    #    go on paying what falls due until then, the night before runs, then the month end, twice.
+    started = time.perf_counter()
+    paid = payments_until(MONTH_END)
+    report = run_nightly(as_of=MONTH_END - timedelta(days=1))
+    print(f"\nsetup: {paid:,} installments falling due until {MONTH_END} paid on time, "
+          f"run_nightly {MONTH_END - timedelta(days=1)} ({report_text(report)}): "
+          f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+    sql("VACUUM ANALYZE")
+    for attempt in ("first", "second"):
+        whole_run(MONTH_END, attempt)
+
+    # 4. The month end again, on the copy left after tonight: as if the runs from tonight to the
+    #    month end were missed and nobody paid meanwhile, so one run catches up fifteen days
+    #    (~44% of the accounts fall into arrears at once). Not a night of the requirement;
+    #    shows what such a catch-up costs.
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = catch_up
+    print(f"\nCatch-up on {catch_up} (the state after tonight's run):", flush=True)
+    for attempt in ("first", "second"):
+        whole_run(MONTH_END, attempt, requirement=False)
+    connection.close()
+    connection.settings_dict["NAME"] = database
+    database_drop(BENCH_URL.rpartition("/")[0] + "/" + catch_up)
     if not args.keep:
         database_drop(BENCH_URL)
+
+
+def whole_run(day: date, attempt: str, *, requirement: bool = True) -> None:
+    from lending.delinquency import run_nightly
+
+    started = time.perf_counter()
+    report = run_nightly(as_of=day)
+    seconds = time.perf_counter() - started
+    print(f"run_nightly {day} ({attempt} run): {seconds:6.2f} s{' (requirement <= 30 s)' if requirement else ''}"
+          f" — {report_text(report)}", flush=True)  # fmt: skip
+
+
+def payments_until(day: date) -> int:
+    """Pay in full, the day before it falls due, every installment due from tonight until `day` of the accounts not
+    marked late by the load (as the load paid what fell due before tonight); return how many."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE lending_installment SET principal_paid = principal_due, interest_paid = interest_due,
+                   fee_paid = fee_due, penalty_paid = penalty_accrued, paid_off_on = due_on - 1
+            WHERE paid_off_on IS NULL AND due_on >= %(as_of)s AND due_on < %(day)s
+              AND NOT (account_id * 7919) %% 100 < %(late)s
+            """,
+            {"as_of": AS_OF, "day": day, "late": LATE_PERCENT},
+        )
+        return cursor.rowcount
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ prints the plan of each page's slowest query).
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -44,14 +43,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchdb import bench_environment, database_drop, database_recreate  # noqa: E402
+from benchdb import (  # noqa: E402
+    BulkLoad,
+    bench_environment,
+    database_drop,
+    database_recreate,
+    django_migrated,
+    pages_environment,
+    sql,
+)
+from portfolio_sql import products_create  # noqa: E402
 
 BENCH_URL = bench_environment("arrears_bench_queues")
-# Production-like: DEBUG off (cached templates, no query log), served over the test client.
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("STATIC_MANIFEST", "false")
+pages_environment()
 
 TEAMS = 10
 COLLECTORS_PER_TEAM = 20
@@ -59,43 +63,6 @@ PER_PAGE = 50
 PROVINCES = ["广东省", "浙江省", "江苏省", "山东省", "河南省", "四川省", "湖北省", "福建省"]
 CITIES = ["广州市", "杭州市", "南京市", "济南市", "郑州市", "成都市", "武汉市", "福州市"]
 LOADED_TABLES = ("lending_borrower", "lending_creditaccount", "collection_case", "collection_caseaccount")
-
-
-def sql(statement: str, params=None) -> float:
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-    return time.perf_counter() - started
-
-
-def secondary_structures_drop() -> list[str]:
-    """Drop the loaded tables' foreign keys, unique constraints and indexes; return the SQL that restores them."""
-    from django.db import connection
-
-    restore = []
-    with connection.cursor() as cursor:
-        for table in LOADED_TABLES:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC",
-                [table],
-            )
-            constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-                [table, table],
-            )
-            indexes = cursor.fetchall()
-            for name, definition in constraints:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            for name, definition in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-                restore.append(definition)
-    return sorted(restore, key=lambda statement: "FOREIGN KEY" in statement)
 
 
 def people():
@@ -126,20 +93,8 @@ def people():
 
 def load(*, accounts: int, open_cases: int, closed_cases: int, teams, collectors) -> None:
     from collection.models import Portfolio
-    from lending.models import CreditProduct
 
-    products = [
-        CreditProduct.objects.create(
-            code=code,
-            name=code,
-            kind=kind,
-            annual_interest_rate="0.1500",
-            daily_penalty_rate="0.000500",
-            late_fee="30.00",
-            grace_days=3,
-        )  # fmt: skip
-        for code, kind in (("inst-6m", "installment"), ("revolving", "revolving"), ("cash-6m", "cash_loan"))
-    ]
+    products = products_create()
     total = open_cases + closed_cases
     step = max(1, accounts // total)
     params = {
@@ -149,7 +104,7 @@ def load(*, accounts: int, open_cases: int, closed_cases: int, teams, collectors
         "step": step,
         "today": date.today(),
         "now": datetime.now().astimezone(),
-        "products": [product.pk for product in products],
+        "products": products,
         "teams": [team.pk for team in teams],
         "collectors": [collector.pk for collector in collectors],
         "per_team": COLLECTORS_PER_TEAM,
@@ -157,8 +112,7 @@ def load(*, accounts: int, open_cases: int, closed_cases: int, teams, collectors
         "provinces": PROVINCES,
         "cities": CITIES,
     }
-    sql("SET maintenance_work_mem = '512MB'")
-    restore = secondary_structures_drop()
+    bulk = BulkLoad(LOADED_TABLES)
     seconds = sql(
         """
         INSERT INTO lending_borrower (id, external_id, name, national_id, employer, province, city, district,
@@ -232,13 +186,10 @@ def load(*, accounts: int, open_cases: int, closed_cases: int, teams, collectors
         SELECT id, borrower_id, opened_on, closed_on FROM collection_case
         """
     )
-    for table in LOADED_TABLES:
-        sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
+    bulk.id_sequences_advance()
     print(f"loaded {accounts:,} borrowers and accounts, {total:,} cases ({open_cases:,} open) in {seconds:.1f} s")
     started = time.perf_counter()
-    for statement in restore:
-        sql(statement)
-    sql("RESET maintenance_work_mem")
+    bulk.structures_restore()
     sql("VACUUM ANALYZE")
     print(f"indexes, constraints, VACUUM ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
 
@@ -376,17 +327,13 @@ def main() -> None:
 
     if not args.reuse:
         database_recreate(BENCH_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_migrated()
     from django.test import Client, override_settings
 
     from accounts.models import Team, User
     from collection.models import Case
     from collection.services.next_case import next_case_take
 
-    call_command("migrate", verbosity=0)
     if not args.reuse:
         started = time.perf_counter()
         teams, collectors, manager, admin_user = people()
