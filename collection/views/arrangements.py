@@ -24,6 +24,7 @@ from collection.errors import CollectionError
 from collection.models import Arrangement, ArrangementKind, ArrangementStatus, Case, FieldVisit, VisitStatus
 from collection.selectors import case_visible_get, cases_visible_to
 from collection.services import arrangements as services
+from collection.views.dialogs import CASE_CHANGED_EVENT, dialog_done
 
 PROPOSED_ACTIVE = _("The arrangement is active.")
 PROPOSED_PENDING = _("The arrangement waits for approval: its concession is over your limit.")
@@ -32,7 +33,6 @@ REJECTED = _("Rejected.")
 CANCELLED = _("The arrangement was cancelled.")
 DECISION_INVALID = _("Choose approve or reject.")
 # The browser event the case page listens to, to refresh its timeline and status.
-CASE_CHANGED_EVENT = "case-changed"
 OPEN_STATUSES = (ArrangementStatus.PENDING_APPROVAL, ArrangementStatus.ACTIVE)
 
 
@@ -77,15 +77,10 @@ def arrangement_propose(request, pk):
             else:
                 active = arrangement.status == ArrangementStatus.ACTIVE
                 message = PROPOSED_ACTIVE if active else PROPOSED_PENDING
-                if request.htmx:
-                    response = render(
-                        request,
-                        "collection/arrangements/_proposed.html",
-                        {"case": case, "arrangement": arrangement, "message": message},
-                    )
-                    return trigger_client_event(response, CASE_CHANGED_EVENT)
-                messages.success(request, message)
-                return redirect("collection:case_detail", pk=case.pk)
+                return dialog_done(
+                    request, case, message,
+                    template="collection/arrangements/_proposed.html", context={"arrangement": arrangement},
+                )  # fmt: skip
     else:
         form = form_class(balance=balance)
     context = {

@@ -620,6 +620,16 @@ def case_detail(request, pk):
 
 @capability_required(Capability.VIEW_CASES)
 @require_GET
+def case_panels(request, pk):
+    """Every panel of the page, out-of-band: fetched by the page after a dialog's action changed the case."""
+    case = _case_get(request, pk)
+    context = _page_context(request, case)
+    context["oob"] = True
+    return render(request, "collection/case/_panels.html", context)
+
+
+@capability_required(Capability.VIEW_CASES)
+@require_GET
 def case_timeline(request, pk):
     """Older lines of the timeline, after the event `before`."""
     case = _case_get(request, pk)
@@ -803,6 +813,7 @@ def case_reveal(request, pk):
 urlpatterns = [
     path("cases/<int:pk>/", case_detail, name="case_detail"),
     path("cases/<int:pk>/timeline/", case_timeline, name="case_timeline"),
+    path("cases/<int:pk>/panels/", case_panels, name="case_panels"),
     path("cases/<int:pk>/contacts/", case_contact_log, name="case_contact_log"),
     path("cases/<int:pk>/promises/", case_promise_record, name="case_promise_record"),
     path("cases/<int:pk>/notes/", case_note_add, name="case_note_add"),

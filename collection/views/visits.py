@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
 from django_tables2 import LazyPaginator, RequestConfig
 
 from accounts.permissions import Capability, capability_required
@@ -24,6 +23,7 @@ from collection.errors import CollectionError
 from collection.models import Case, FieldVisit, VisitStatus
 from collection.selectors import case_visible_get, visits_visible_to
 from collection.services import visits as services
+from collection.views.dialogs import dialog_done
 from collection.visit_forms import (
     VisitDayForm,
     VisitRejectForm,
@@ -38,7 +38,6 @@ REQUESTED = _("The visit was requested; a team lead will schedule it.")
 SCHEDULED = _("The visit was scheduled.")
 REJECTED = _("The visit was rejected.")
 REPORTED = _("The visit report was filed.")
-CASE_CHANGED_EVENT = "case-changed"
 LIST_STATUSES = {"requested": VisitStatus.REQUESTED, "scheduled": VisitStatus.SCHEDULED}
 
 
@@ -59,15 +58,9 @@ def visit_request(request, pk):
                 field = {"contact_point": "address_choice"}.get(error.field, error.field)
                 form.add_error(field if field in form.fields else None, str(error))
             else:
-                if request.htmx:
-                    response = render(
-                        request,
-                        "collection/visits/_requested.html",
-                        {"case": case, "visit": visit, "message": REQUESTED},
-                    )
-                    return trigger_client_event(response, CASE_CHANGED_EVENT)
-                messages.success(request, REQUESTED)
-                return redirect("collection:case_detail", pk=case.pk)
+                return dialog_done(
+                    request, case, REQUESTED, template="collection/visits/_requested.html", context={"visit": visit}
+                )
     else:
         form = VisitRequestForm(borrower=borrower)
     context = {

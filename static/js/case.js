@@ -114,6 +114,27 @@
     else marked.focus();
   }
 
+  // The arrangement and visit-request forms open in a dialog over the page
+  // (their links load them with htmx); once one changed the case, the server
+  // sends "case-changed" and every panel is fetched afresh, out-of-band.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "case-dialog-body") return;
+    var dialog = document.getElementById("case-dialog");
+    if (!dialog.open) dialog.showModal();
+    focusField(firstField(event.detail.target));
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("#case-dialog [data-dialog-close]");
+    if (!close) return;
+    event.preventDefault();
+    close.closest("dialog").close();
+  });
+  document.body.addEventListener("case-changed", function () {
+    var dialog = document.getElementById("case-dialog");
+    if (!dialog) return;
+    htmx.ajax("GET", dialog.getAttribute("data-panels-url"), { target: "#case-flash", swap: "none" });
+  });
+
   // After htmx has settled and put back the focus it saved, so that ours wins.
   document.addEventListener("htmx:afterSettle", function () {
     window.setTimeout(focusMarked, 0);

@@ -520,3 +520,43 @@ def test_the_page_of_a_busy_case_takes_at_most_25_queries(
     assert len(response.context["timeline"]) == 30
     assert len(response.context["holds"]) == 2
     assert sum(len(panel.payments) for panel in response.context["current_panels"]) == 7
+
+
+def test_the_arrangement_and_visit_forms_open_in_a_dialog_over_the_page(client, collector, case):
+    response = page(client, collector, case)
+
+    text = response.text
+    assert 'id="case-dialog"' in text
+    for name in ("arrangement_propose", "visit_request"):
+        url = reverse(f"collection:{name}", args=[case.pk])
+        assert f'hx-get="{url}" hx-target="#case-dialog-body"' in text
+    assert reverse("collection:case_panels", args=[case.pk]) in text
+
+
+def test_a_viewer_who_cannot_work_the_case_gets_no_dialog(client, field_agent, case):
+    FieldVisit.objects.create(
+        case=case, address="北京市东城区1号", reason="No answer", requested_at=MORNING, agent=field_agent
+    )
+    response = page(client, field_agent, case)
+
+    assert 'id="case-dialog"' not in response.text
+
+
+def test_the_panels_come_back_out_of_band_after_a_dialog_changed_the_case(client, collector, case):
+    note_add(case=case, text="Borrower moved to Chengdu", actor=collector)
+    client.force_login(collector)
+
+    response = client.get(reverse("collection:case_panels", args=[case.pk]), HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    text = response.text
+    assert "<html" not in text
+    for panel in ("case-header", "case-timeline", "case-balance", "case-deals", "case-promises"):
+        assert f'id="{panel}"' in text
+    assert text.count('hx-swap-oob="true"') >= 5
+    assert "Borrower moved to Chengdu" in text
+
+
+def test_another_team_s_collector_gets_no_panels(client, outsider, case):
+    client.force_login(outsider)
+    assert client.get(reverse("collection:case_panels", args=[case.pk])).status_code == 404

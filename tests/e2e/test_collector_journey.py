@@ -58,3 +58,27 @@ def test_a_collector_takes_the_next_case_and_logs_a_promise(page, collector):
     rows = page.locator("#results tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(case.number)
+
+
+def test_a_visit_is_requested_in_a_dialog_over_the_case_page_without_leaving_it(page, collector):
+    case = case_in_arrears(collector=collector, days_past_due=40)
+
+    log_in(page, "collector", PASSWORD)
+    page.goto(f"/cases/{case.pk}/")
+    page.evaluate("window.stillThisPage = true")  # gone if anything reloads the page
+    page.get_by_role("link", name="Request a visit").click()
+    dialog = page.locator("#case-dialog")
+    expect(dialog).to_be_visible()
+
+    dialog.get_by_role("radio", name="Another address").check()
+    dialog.get_by_role("textbox", name="Other address").fill("新地址 1 号")
+    dialog.get_by_label("Why visit").fill("Not reachable by phone")
+    dialog.get_by_role("button", name="Request the visit").click()
+    expect(dialog).to_contain_text("The visit was requested")
+    # The page behind it caught up: the visits panel and the timeline show the request.
+    expect(page.locator("[data-testid=visits]")).to_contain_text("新地址 1 号")
+    expect(page.locator("#case-timeline")).to_contain_text("visit", ignore_case=True)
+
+    dialog.get_by_role("link", name="Back to the case").click()
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("window.stillThisPage") is True
