@@ -10,6 +10,9 @@
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
     var element = document.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
     if (!element) return;
+    // An open dialog has the keys: nothing behind it is clicked.
+    var dialog = document.querySelector("dialog[open]");
+    if (dialog && !dialog.contains(element)) return;
     event.preventDefault();
     if (element.matches("input, textarea, select")) element.focus();
     else element.click();

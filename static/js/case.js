@@ -1,6 +1,7 @@
 // The case page without the mouse. The keys are declared on the buttons
 // themselves (data-shortcut, handled by arrears.js): c log a call, p promise,
-// o note, n next case, ? this page's keys. This file opens the form a key
+// o note, a propose an arrangement, v request a visit, n next case, ? this
+// page's keys. This file opens the form a key
 // asks for, submits a form on Enter from a list (Ctrl+Enter from a text
 // box), lets Esc leave a field so that the keys work again, and after each
 // htmx swap puts the focus where the server marked it (data-focus): the
