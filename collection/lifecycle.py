@@ -66,7 +66,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -97,6 +96,7 @@ from collection.models import (
 from collection.priority import priority_sql
 from collection.services.assignment import cases_distribute
 from lending.models import Bucket, CreditAccount, CreditProduct, DelinquencyRun, Payment
+from lending.services import LENDER_TZ
 
 logger = logging.getLogger("collection.lifecycle")
 
@@ -108,7 +108,6 @@ LENDING_NEVER_RUN = _("Lending's nightly run has never run: run it first (manage
 NO_DEFAULT_PORTFOLIO = _("There is no default portfolio: mark one portfolio as the default in the admin.")
 ALREADY_RUNNING = _("Another collection nightly run is in progress; try again when it has finished.")
 
-LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
 EARLY_STAGE_MAX_DAYS = 30  # early ≤ 30 days past due < late
 WORK_MEM = "256MB"  # PostgreSQL, this transaction only
 ADVISORY_LOCK_KEY = int.from_bytes(b"collect", "big")

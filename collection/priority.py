@@ -20,18 +20,14 @@ applies to every open case; a test holds them equal.
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from collection.models import Case, CaseStatus
-
-LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
+from lending.services import LENDER_TZ, lender_today
 
 # (overdue total at least, points), highest first.
 OVERDUE_BANDS: tuple[tuple[Decimal, int], ...] = (
@@ -56,10 +52,6 @@ class PriorityPart:
     label: str
     value: str  # the case's figure, as shown
     points: int
-
-
-def lender_today() -> datetime.date:
-    return timezone.now().astimezone(LENDER_TZ).date()
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

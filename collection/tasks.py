@@ -11,11 +11,9 @@ def collection_nightly_task(as_of: str | None = None) -> dict:
     """
     import datetime
 
-    from django.utils import timezone
-
     from collection.lifecycle import collection_nightly_run
-    from lending.services import LENDER_TZ
+    from lending.services import lender_today
 
-    day = datetime.date.fromisoformat(as_of) if as_of else timezone.now().astimezone(LENDER_TZ).date()
+    day = datetime.date.fromisoformat(as_of) if as_of else lender_today()
     lending_report, report = collection_nightly_run(as_of=day)
     return {"lending": lending_report.as_dict(), "collection": report.as_dict()}

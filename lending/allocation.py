@@ -91,6 +91,15 @@ def _is_cents(value) -> bool:
     return isinstance(value, Decimal) and value.is_finite() and value == value.quantize(CENT)
 
 
+# Amounts are stored with 14 digits, 2 of them cents.
+AMOUNT_LIMIT = Decimal("1e12")
+
+
+def is_positive_amount(value) -> bool:
+    """A Decimal amount of money as payments and promises take it: more than zero, whole cents, storable."""
+    return _is_cents(value) and ZERO < value < AMOUNT_LIMIT
+
+
 def allocate(*, amount: Decimal, installments: Sequence[InstallmentBalance], order: Sequence[str]) -> Allocation:
     """
     Split `amount` over `installments` (in any order given; sorted oldest first

@@ -34,13 +34,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import audit_record
 from lending.allocation import (
-    CENT,
     ZERO,
     Allocation,
     InstallmentBalance,
     ScheduleAllocator,
     allocate,
     allocation_order_validate,
+    is_positive_amount,
 )
 from lending.models import (
     PAID_FIELD,
@@ -91,13 +91,7 @@ def _payment_fields_problems(*, external_id, amount, received_at, channel) -> li
     problems = []
     if not isinstance(external_id, str) or not 0 < len(external_id.strip()) <= 64 or external_id != external_id.strip():
         problems.append(("external_id", str(PAYMENT_EXTERNAL_ID_INVALID)))
-    if (
-        not isinstance(amount, Decimal)
-        or not amount.is_finite()
-        or amount <= 0
-        or amount != amount.quantize(CENT)
-        or amount >= Decimal("1e12")
-    ):
+    if not is_positive_amount(amount):
         problems.append(("amount", str(PAYMENT_AMOUNT_INVALID)))
     if not isinstance(received_at, datetime) or timezone.is_naive(received_at):
         problems.append(("received_at", str(PAYMENT_RECEIVED_AT_INVALID)))
@@ -127,6 +121,11 @@ def _conflicting_field(existing: tuple, *, account_id, amount, received_at, chan
     if recorded_channel != channel:
         return "channel"
     return None
+
+
+def lender_today() -> date:
+    """Today in the lender's time zone: due dates and promises are the lender's dates, whatever zone a page is in."""
+    return timezone.localdate(timezone=LENDER_TZ)
 
 
 def local_date(moment: datetime) -> date:

@@ -14,10 +14,8 @@ def nightly_run_task(as_of: str | None = None) -> dict:
     """
     import datetime
 
-    from django.utils import timezone
-
     from lending.delinquency import run_nightly
-    from lending.services import LENDER_TZ
+    from lending.services import lender_today
 
-    day = datetime.date.fromisoformat(as_of) if as_of else timezone.now().astimezone(LENDER_TZ).date()
+    day = datetime.date.fromisoformat(as_of) if as_of else lender_today()
     return run_nightly(as_of=day).as_dict()

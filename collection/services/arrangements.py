@@ -46,9 +46,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import DecimalField, F, Sum, Value, When
@@ -74,15 +72,10 @@ from collection.models import (
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
 from lending.models import Installment
+from lending.services import lender_today
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
-
-
-def lender_today() -> datetime.date:
-    """Due dates are the lender's dates, whatever time zone the user's page is in."""
-    return timezone.localdate(timezone=LENDER_TZ)
 
 
 # --- Policy ----------------------------------------------------------------------

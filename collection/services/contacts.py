@@ -14,9 +14,7 @@ a cease-contact request is a hold on the case, never a flag on the borrower.
 
 import datetime
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +40,7 @@ from collection.priority import priority_refresh
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
 from lending.models import ContactPoint
+from lending.services import lender_today
 
 CASE_CLOSED = _("The case is closed: nothing more can be recorded on it.")
 CONTACT_CHANNEL_UNKNOWN = _("Choose a channel.")
@@ -69,7 +68,6 @@ REVEAL_NOT_ALLOWED = _("You may not reveal a borrower's contact details.")
 REVEAL_FIELD_UNKNOWN = _("Only a national id or a phone number can be revealed.")
 REVEAL_NOTHING = _("There is nothing on file to reveal.")
 
-LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
 NOTE_MOST_CHARACTERS = 5000
 CONTACT_MOST_SECONDS = 4 * 60 * 60
 HARDSHIP_REVIEW_AFTER_DAYS = 14
@@ -307,10 +305,6 @@ def reason_set(*, case: Case, reason: str, actor) -> Case:
 # --- Holds -------------------------------------------------------------------------------
 
 
-def _lender_today() -> datetime.date:
-    return timezone.localdate(timezone=LENDER_TZ)
-
-
 @transaction.atomic
 def hold_place(
     *,
@@ -327,7 +321,7 @@ def hold_place(
     reason = (reason or "").strip()
     if not reason:
         raise CollectionError(HOLD_REASON_REQUIRED, field="reason")
-    if review_on is not None and review_on < _lender_today():
+    if review_on is not None and review_on < lender_today():
         raise CollectionError(HOLD_REVIEW_IN_PAST, field="review_on")
     already = CollectionError(HOLD_ALREADY_ACTIVE.format(kind=HoldKind(kind).label))
     if case.holds.filter(kind=kind, released_at__isnull=True).exists():
@@ -427,7 +421,7 @@ def hardship_record(
         reason=description,
         actor=actor,
         evidence=evidence,
-        review_on=review_on or _lender_today() + timedelta(days=HARDSHIP_REVIEW_AFTER_DAYS),
+        review_on=review_on or lender_today() + timedelta(days=HARDSHIP_REVIEW_AFTER_DAYS),
     )
 
 

@@ -13,9 +13,7 @@ import datetime
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +23,8 @@ from collection.errors import CollectionError
 from collection.models import Case, ContactAttempt, EventKind, PromiseStatus, PromiseToPay
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
+from lending.allocation import is_positive_amount
+from lending.services import LENDER_TZ, lender_today
 
 PROMISE_CASE_CLOSED = _("The case is closed: it takes no more promises.")
 PROMISE_AMOUNT_INVALID = _("The amount must be more than 0.00, with at most two decimal places.")
@@ -37,14 +37,8 @@ PROMISE_CONTACT_OTHER_CASE = _("That contact belongs to another case.")
 
 PROMISE_HORIZON_DAYS = 60
 PROMISE_SERIES_MOST_PARTS = 6
-CENT = Decimal("0.01")
-LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
 # The case comes back to the queue the morning after a promise falls due, to see whether it was kept.
 NEXT_ACTION_HOUR = 9
-
-
-def lender_today() -> datetime.date:
-    return timezone.localdate(timezone=LENDER_TZ)
 
 
 def promise_last_day(today: datetime.date | None = None) -> datetime.date:
@@ -52,13 +46,7 @@ def promise_last_day(today: datetime.date | None = None) -> datetime.date:
 
 
 def _amount_check(amount, field: str) -> None:
-    if (
-        not isinstance(amount, Decimal)
-        or not amount.is_finite()
-        or amount <= 0
-        or amount != amount.quantize(CENT)
-        or amount >= Decimal("1e12")
-    ):
+    if not is_positive_amount(amount):
         raise CollectionError(PROMISE_AMOUNT_INVALID, field=field)
 
 

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -51,8 +50,8 @@ from collection.models import (
 )
 from collection.services.timeline import event_record
 from lending.models import ContactPoint
+from lending.services import LENDER_TZ, lender_today
 
-LENDER_TZ = ZoneInfo(settings.TIME_ZONE)
 ADDRESS_KINDS = (ContactPoint.Kind.HOME_ADDRESS, ContactPoint.Kind.WORK_ADDRESS)
 OPEN_STATUSES = (VisitStatus.REQUESTED, VisitStatus.SCHEDULED)
 # The guard is asked about this hour of the scheduled day, in the borrower's time zone.
@@ -112,10 +111,6 @@ VISIT_OUTCOMES = {
     AnsweredBy.THIRD_PARTY: (Outcome.THIRD_PARTY_REACHED, Outcome.THIRD_PARTY_REFUSED, Outcome.CALL_BACK),
     AnsweredBy.NOBODY: (Outcome.NO_ANSWER,),
 }
-
-
-def lender_today() -> datetime.date:
-    return timezone.localdate(timezone=LENDER_TZ)
 
 
 def borrower_addresses(borrower) -> list[ContactPoint]:

@@ -21,7 +21,8 @@ from collection.models import (
     EventKind,
 )
 from collection.services import arrangements as services
-from collection.services.arrangements import arrangement_cancel, arrangement_decide, arrangement_propose, lender_today
+from collection.services.arrangements import arrangement_cancel, arrangement_decide, arrangement_propose
+from lending.services import LENDER_TZ, lender_today
 from tests.collection.factories import case_in_arrears
 from tests.factories import TeamFactory, UserFactory
 
@@ -371,7 +372,7 @@ def test_a_closed_case_takes_no_arrangement(case, collector):
 
 def test_an_approval_after_the_first_date_has_passed_is_refused(case, collector, team_lead, time_machine):
     arrangement = settlement(case, collector, "5600.00")
-    time_machine.move_to(datetime.datetime.combine(in_days(9), datetime.time(10), tzinfo=services.LENDER_TZ))
+    time_machine.move_to(datetime.datetime.combine(in_days(9), datetime.time(10), tzinfo=LENDER_TZ))
     with pytest.raises(CollectionError, match=str(services.DATES_PASSED)):
         arrangement_decide(arrangement=arrangement, approve=True, actor=team_lead)
 
