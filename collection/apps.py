@@ -37,3 +37,8 @@ class CollectionConfig(AppConfig):
         # A collector starts the day on their queue, a field agent on their visits.
         landing_register(Role.COLLECTOR, "collection:my_queue")
         landing_register(Role.FIELD_AGENT, "collection:visit_day")
+        # Lending shows a case worker only the borrowers of the cases they may see.
+        from collection.selectors.borrowers import borrowers_in_case_scope
+        from lending.selectors import borrower_scope_register
+
+        borrower_scope_register("collection.cases", borrowers_in_case_scope)

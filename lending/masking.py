@@ -1,6 +1,24 @@
-"""How personal data is shown to staff who may not see it whole."""
+"""
+How personal data is shown to staff who may not see it whole, and the two
+audited ways it is shown whole: a deliberate Reveal click by staff who see it
+masked, and every page that shows it whole to staff who may see it so.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Capability, user_can
+from accounts.services import audit_record
+from lending.models import Borrower, ContactPoint
+from lending.services import LendingError
+
+REVEAL_NOT_ALLOWED = _("You may not reveal a borrower's contact details.")
+REVEAL_FIELD_UNKNOWN = _("Only a national id or a contact point can be revealed.")
+REVEAL_NOTHING = _("There is nothing on file to reveal.")
+REVEALABLE_FIELDS = ("national_id", "contact")
+
+PHONE_KINDS = frozenset({ContactPoint.Kind.MOBILE, ContactPoint.Kind.HOME_PHONE, ContactPoint.Kind.WORK_PHONE})
+ADDRESS_KINDS = frozenset({ContactPoint.Kind.HOME_ADDRESS, ContactPoint.Kind.WORK_ADDRESS})
 
 
 def mask_national_id(national_id: str) -> str:
@@ -10,14 +28,95 @@ def mask_national_id(national_id: str) -> str:
     return national_id[:4] + "*" * (len(national_id) - 8) + national_id[-4:]
 
 
+def mask_phone(number: str) -> str:
+    """Keep the first three and the last four digits: 13800001111 -> 138****1111."""
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_email(address: str) -> str:
+    """Keep the first letter and the domain: wang.xm@example.com -> w*****@example.com."""
+    local, at, domain = address.partition("@")
+    if not at:
+        return "*" * len(address)
+    return local[:1] + "*" * max(len(local) - 1, 3) + "@" + domain
+
+
+def mask_address(address: str) -> str:
+    """Keep the first six characters (province and city, usually): 北京市东城区东四十条1号 -> 北京市东城区******."""
+    if len(address) <= 6:
+        return "*" * len(address)
+    return address[:6] + "*" * 6
+
+
+def mask_name(name: str) -> str:
+    """The first character and stars: 王大明 -> 王**."""
+    if not name:
+        return name
+    return name[:1] + "*" * max(len(name) - 1, 2)
+
+
+def mask_contact_value(point: ContactPoint) -> str:
+    """A contact point's phone number, e-mail or address as masked staff see it."""
+    if point.kind in PHONE_KINDS:
+        return mask_phone(point.value)
+    if point.kind == ContactPoint.Kind.EMAIL:
+        return mask_email(point.value)
+    return mask_address(point.value)
+
+
+def sees_full_personal_data(user) -> bool:
+    """Whether lending pages show this user national ids, phones, e-mails and addresses whole."""
+    return user_can(user, Capability.SEE_FULL_NATIONAL_ID)
+
+
 def national_id_for(user, national_id: str) -> str:
     if not national_id or user_can(user, Capability.SEE_FULL_NATIONAL_ID):
         return national_id
     return mask_national_id(national_id)
 
 
+def contact_value_for(user, point: ContactPoint) -> str:
+    if not point.value or sees_full_personal_data(user):
+        return point.value
+    return mask_contact_value(point)
+
+
 def borrower_name_for(user, name: str) -> str:
     """Staff who may see lending data see the name whole; anyone else its first character and stars."""
     if not name or user_can(user, Capability.VIEW_LENDING):
         return name
-    return name[:1] + "*" * max(len(name) - 1, 2)
+    return mask_name(name)
+
+
+@transaction.atomic
+def borrower_detail_reveal(*, borrower: Borrower, field: str, actor, contact_point: ContactPoint | None = None) -> str:
+    """
+    The whole national id (field "national_id") or contact point value (field
+    "contact": a phone, e-mail or address, the borrower's or a third party's)
+    for one deliberate look; the audit trail keeps who looked at what, never the value.
+    """
+    if not user_can(actor, Capability.REVEAL_CONTACT_DETAILS):
+        raise LendingError(REVEAL_NOT_ALLOWED)
+    if field not in REVEALABLE_FIELDS:
+        raise LendingError(REVEAL_FIELD_UNKNOWN)
+    data = {"field": field, "borrower_id": borrower.pk}
+    if field == "national_id":
+        value = borrower.national_id
+    else:
+        if contact_point is None or contact_point.borrower_id != borrower.pk:
+            raise LendingError(REVEAL_FIELD_UNKNOWN)
+        value = contact_point.value
+        data["contact_point_id"] = contact_point.pk
+        data["kind"] = contact_point.kind
+        data["third_party"] = contact_point.is_third_party
+    if not value:
+        raise LendingError(REVEAL_NOTHING)
+    audit_record(action="lending.borrower.revealed", target=borrower, actor=actor, data=data)
+    return value
+
+
+def borrower_full_view_record(*, borrower: Borrower, actor, page: str) -> None:
+    """One audit event for one page that showed a borrower's personal data whole."""
+    audit_record(action="lending.borrower.full_viewed", target=borrower, actor=actor, data={"page": page})

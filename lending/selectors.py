@@ -1,4 +1,14 @@
-"""Reads of lending data, scoped to what the asking user may see."""
+"""
+Reads of lending data, scoped to what the asking user may see.
+
+Lending knows nothing of the apps to its right, yet they decide which
+borrowers a collector may open (those of the cases they may see). So such an
+app registers a borrower scope at start-up (`borrower_scope_register`, in its
+AppConfig.ready()): a function `(user, borrowers) -> borrowers` that narrows
+the borrowers a user sees. Every read below goes through all of them.
+"""
+
+from collections.abc import Callable
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -6,37 +16,62 @@ from accounts.permissions import Capability, user_can
 from lending.models import Borrower, ContactPoint, CreditAccount, Installment, Payment, PaymentAllocation
 
 
+BorrowerScope = Callable[[object, QuerySet[Borrower]], QuerySet[Borrower]]
+
+_borrower_scopes: dict[str, BorrowerScope] = {}
+
+
+def borrower_scope_register(key: str, scope: BorrowerScope) -> None:
+    """Narrow the borrowers every lending read shows a user; `key` makes registering twice harmless."""
+    _borrower_scopes[key] = scope
+
+
 def borrowers_visible_to(user) -> QuerySet[Borrower]:
-    """Every borrower for staff who may browse lending data; nobody else sees any."""
+    """The borrowers of staff who may browse lending data, narrowed by every registered scope."""
     if not user_can(user, Capability.VIEW_LENDING):
         return Borrower.objects.none()
-    return Borrower.objects.all()
+    borrowers = Borrower.objects.all()
+    for scope in _borrower_scopes.values():
+        borrowers = scope(user, borrowers)
+    return borrowers
+
+
+def search_by_personal_data_allowed(user) -> bool:
+    """Only who sees national ids and phones whole may look a borrower up by them (and is audited)."""
+    return user_can(user, Capability.SEE_FULL_NATIONAL_ID)
 
 
 def borrower_search(*, user, query: str = "") -> QuerySet[Borrower]:
     """
     Find borrowers by what a collector has at hand: the borrower's or an
-    account's external id, the national id, a phone number or e-mail, or the
-    start of the name. Newest first without a query.
+    account's external id, or the start of the name; staff who see personal
+    data whole also by the national id, a phone number or e-mail (for anyone
+    else a guessed national id or phone must confirm nothing). Newest first
+    without a query.
     """
     borrowers = borrowers_visible_to(user)
     query = query.strip()
     if query:
         # Each alternative is an indexed lookup; no join that would need DISTINCT.
-        borrowers = borrowers.filter(
+        match = (
             Q(external_id=query)
-            | Q(national_id=query)
             | Q(name__startswith=query)
             | Q(id__in=CreditAccount.objects.filter(external_id=query).values("borrower_id"))
-            | Q(id__in=ContactPoint.objects.filter(value=query).values("borrower_id"))
         )
+        if search_by_personal_data_allowed(user):
+            match |= Q(national_id=query) | Q(id__in=ContactPoint.objects.filter(value=query).values("borrower_id"))
+        borrowers = borrowers.filter(match)
     return borrowers.order_by("-id")
 
 
 def accounts_visible_to(user) -> QuerySet[CreditAccount]:
+    """The accounts of the borrowers the user may see."""
     if not user_can(user, Capability.VIEW_LENDING):
         return CreditAccount.objects.none()
-    return CreditAccount.objects.select_related("product", "borrower")
+    accounts = CreditAccount.objects.select_related("product", "borrower")
+    if _borrower_scopes:
+        accounts = accounts.filter(borrower__in=borrowers_visible_to(user))
+    return accounts
 
 
 def borrowers_with_details(*, user) -> QuerySet[Borrower]:

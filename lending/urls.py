@@ -8,6 +8,7 @@ app_name = "lending"
 urlpatterns = [
     path("borrowers/", views.BorrowerListView.as_view(), name="borrower_list"),
     path("borrowers/<int:pk>/", views.borrower_detail, name="borrower_detail"),
+    path("borrowers/<int:pk>/reveal/", views.borrower_reveal, name="borrower_reveal"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     *intake_urlpatterns,
 ]
