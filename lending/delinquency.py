@@ -7,7 +7,8 @@ rows, in one transaction, never a Python loop over accounts.
 This module holds all of lending's raw SQL for the run. The statements are
 written once; the few spots where PostgreSQL and SQLite (3.40, the demo)
 really differ — date arithmetic, GREATEST/LEAST, rounding of SQLite's
-floating decimals, data-modifying CTEs — come from `_Dialect`.
+floating decimals, data-modifying CTEs — come from `Dialect`
+(lending/sql.py, shared with collection's lifecycle).
 
 Every step is idempotent: run the same date twice and the second run writes
 nothing (no accrual, no account row, no snapshot row). Accrual never goes
@@ -33,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lending.models import Bucket, CreditAccount, CreditProduct, DelinquencyRun, DelinquencySnapshot, Installment
 from lending.services import LendingError
+from lending.sql import Dialect, advisory_xact_lock_try, is_postgresql, settings_set_local
 
 logger = logging.getLogger("lending.delinquency")
 
@@ -109,49 +111,6 @@ def is_month_end(day: date) -> bool:
     return (day + timedelta(days=1)).month != day.month
 
 
-class _Dialect:
-    """The SQL fragments that differ between PostgreSQL and SQLite."""
-
-    def __init__(self, vendor: str):
-        self.pg = vendor == "postgresql"
-        # Dates: a parameter cast to date on PostgreSQL, ISO text on SQLite.
-        self.as_of = "CAST(%(as_of)s AS date)" if self.pg else "%(as_of)s"
-        self.true, self.false = ("TRUE", "FALSE") if self.pg else ("1", "0")
-
-    def days(self, later: str, earlier: str) -> str:
-        if self.pg:
-            return f"({later} - {earlier})"
-        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-    def add_days(self, day: str, days: str) -> str:
-        if self.pg:
-            return f"({day} + {days})"
-        return f"date({day}, '+' || {days} || ' days')"
-
-    def greatest(self, *terms: str) -> str:
-        return f"{'GREATEST' if self.pg else 'MAX'}({', '.join(terms)})"
-
-    def least(self, *terms: str) -> str:
-        return f"{'LEAST' if self.pg else 'MIN'}({', '.join(terms)})"
-
-    def cents(self, expression: str) -> str:
-        """Round a non-negative amount to cents, half up (SQLite's are floats: nudge them past x.xx4999…)."""
-        if self.pg:
-            return f"ROUND({expression}, 2)"
-        return f"ROUND(({expression}) + 0.0000001, 2)"
-
-    def money(self, expression: str) -> str:
-        """An amount added up from others: exact on PostgreSQL, back on the cent on SQLite."""
-        return expression if self.pg else f"ROUND({expression}, 2)"
-
-    def money_sum(self, expression: str, *, where: str = "") -> str:
-        """A sum of amounts: exact on PostgreSQL; rounded to cents on SQLite so that it compares equal next time."""
-        total = f"SUM({expression})" + (f" FILTER (WHERE {where})" if where else "")
-        if self.pg:
-            return f"COALESCE({total}, 0)"
-        return f"ROUND(COALESCE({total}, 0), 2)"
-
-
 def _tables() -> dict[str, str]:
     return {
         "installment": Installment._meta.db_table,
@@ -165,7 +124,7 @@ def _tables() -> dict[str, str]:
 # --- a. Penalty and late fee, within the cap -----------------------------------------
 
 
-def _accrual_sql(d: _Dialect) -> str:
+def _accrual_sql(d: Dialect) -> str:
     """
     One UPDATE that reads each installment once: the charges are computed in
     its SET from the installment and its account's terms (a join, not a
@@ -215,7 +174,7 @@ def penalties_accrue(*, as_of: date) -> int:
     never letting interest + fees + penalty pass the cap. Returns how many
     installments were accrued (0 when the date was already accrued).
     """
-    d = _Dialect(connection.vendor)
+    d = Dialect(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(_accrual_sql(d), {"as_of": as_of.isoformat()})
         return max(cursor.rowcount, 0)
@@ -235,7 +194,7 @@ REFRESHED_COLUMNS = (
 )
 
 
-def _fresh_sql(d: _Dialect, *, changed_only: bool = False) -> str:
+def _fresh_sql(d: Dialect, *, changed_only: bool = False) -> str:
     """
     A SELECT of every account's figures as of the date, beside its bucket
     before the run; with changed_only, of the accounts whose figures differ
@@ -304,7 +263,7 @@ def _fresh_sql(d: _Dialect, *, changed_only: bool = False) -> str:
     """  # noqa: S608
 
 
-def _refresh_update_sql(d: _Dialect) -> str:
+def _refresh_update_sql(d: Dialect) -> str:
     t = _tables()
     assignments = ",\n        ".join(f"{column} = f.{column}" for column in REFRESHED_COLUMNS)
     # The changed rows are picked inside the FROM, so that only they are joined to the rows to update.
@@ -338,7 +297,7 @@ def accounts_refresh(*, as_of: date) -> tuple[int, dict[tuple[str, str], int]]:
     Recompute every account's figures as of the date; write only the rows
     that change. Returns how many were written and the bucket moves.
     """
-    d = _Dialect(connection.vendor)
+    d = Dialect(connection.vendor)
     params = {"as_of": as_of.isoformat(), "open_from": buckets_check()}
     with connection.cursor() as cursor:
         if d.pg:
@@ -378,7 +337,7 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-def _snapshot_sqls(d: _Dialect, *, month_end: bool) -> tuple[str, str]:
+def _snapshot_sqls(d: Dialect, *, month_end: bool) -> tuple[str, str]:
     """
     Rewrite the day's rows that differ, then add the missing ones: two plain
     statements, cheaper than INSERT … ON CONFLICT, which probes the unique
@@ -412,7 +371,7 @@ def snapshots_write(*, as_of: date) -> int:
     month end, from the figures accounts_refresh left. Rewrites a day's row
     only where it differs. Returns the rows written.
     """
-    d = _Dialect(connection.vendor)
+    d = Dialect(connection.vendor)
     written = 0
     with connection.cursor() as cursor:
         for statement in _snapshot_sqls(d, month_end=is_month_end(as_of)):
@@ -454,10 +413,7 @@ def planner_settings_set() -> None:
       empty table); misled by them, it nests a scan of the snapshots in a loop
       over the accounts, minutes instead of a hash join's second.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{NIGHTLY_WORK_MEM}'")
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL enable_nestloop = off")
+    settings_set_local(work_mem=f"'{NIGHTLY_WORK_MEM}'", jit="off", enable_nestloop="off")
 
 
 def delinquency_as_of() -> date | None:
@@ -470,12 +426,10 @@ def run_nightly(*, as_of: date) -> NightlyReport:
     buckets_check()
     report = NightlyReport(as_of=as_of, is_month_end=is_month_end(as_of))
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-                if not cursor.fetchone()[0]:
-                    raise LendingError(NIGHTLY_ALREADY_RUNNING)
-                planner_settings_set()
+        if is_postgresql():
+            if not advisory_xact_lock_try(ADVISORY_LOCK_KEY):
+                raise LendingError(NIGHTLY_ALREADY_RUNNING)
+            planner_settings_set()
         started = time.perf_counter()
         report.installments_accrued = penalties_accrue(as_of=as_of)
         accrued_at = time.perf_counter()
