@@ -626,9 +626,14 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True
     )
-    summary = models.CharField(_("what"), max_length=300)
-    notes = models.TextField(_("notes"), blank=True)
+    # What happened, as a stable code (collection/events.py) and its facts; the
+    # sentence is rendered for each reader (collection/timeline.py).
+    code = models.CharField(_("code"), max_length=40, blank=True, default="", db_default="")
     data = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # Only events of old versions without a code carry a sentence here, in
+    # their writer's language: the timeline shows it when nothing else can be read.
+    summary = models.CharField(_("what"), max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("case event")
@@ -637,7 +642,7 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "-occurred_at"], name="case_event_timeline_idx")]
 
     def __str__(self):
-        return f"{self.case_id}: {self.summary}"
+        return f"{self.case_id}: {self.code or self.summary}"
 
 
 # --- Teams' work and collectors' capacity ------------------------------------------------------

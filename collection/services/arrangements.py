@@ -53,12 +53,12 @@ from django.db.models import DecimalField, F, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Capability, user_can
 from accounts.roles import Role
 from accounts.services import audit_record
+from collection import events
 from collection.errors import CollectionError
 from collection.models import (
     Arrangement,
@@ -67,7 +67,6 @@ from collection.models import (
     ArrangementStatus,
     Case,
     CaseStatus,
-    EventKind,
 )
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
@@ -414,54 +413,10 @@ def _waiver_terms(balance: CaseBalance, today, *, waive_penalty, waive_fees, wai
 # --- Services ------------------------------------------------------------------------
 
 
-def event_text(data: dict) -> str:
-    """
-    An arrangement's line on the case timeline, in the reader's language, from
-    the event's data (the case page calls this; the stored summary is its
-    fallback, written in the actor's language).
-    """
-    kind = ArrangementKind(data["arrangement_kind"]).label
-    action = data["action"]
-    if action != "proposed":
-        return {
-            "approved": gettext("%(kind)s approved"),
-            "rejected": gettext("%(kind)s rejected"),
-            "cancelled": gettext("%(kind)s cancelled"),
-        }[action] % {"kind": kind}
-    currency = data["currency"]
-    count = int(data.get("installments", 0))
-    text = ngettext(
-        "%(kind)s: %(amount)s in %(count)d installment",
-        "%(kind)s: %(amount)s in %(count)d installments",
-        count,
-    ) % {"kind": kind, "amount": _fmt(Decimal(data["total_to_pay"]), currency), "count": count}
-    concession = Decimal(data["concession"])
-    if concession > ZERO:
-        text += " · " + gettext("concession %(amount)s") % {"amount": _fmt(concession, currency)}
-    return f"{text} ({ArrangementStatus(data['status']).label})"
-
-
 def _event(arrangement: Arrangement, action: str, *, actor, notes: str = "", installments: int | None = None):
-    data = {
-        "action": action,
-        "arrangement": arrangement.pk,
-        "arrangement_kind": arrangement.kind,
-        "status": arrangement.status,
-        "currency": arrangement.currency,
-        "total_to_pay": str(arrangement.total_to_pay),
-        "concession": str(arrangement.concession),
-    }
-    if installments is not None:
-        data["installments"] = installments
-    event_record(
-        case=arrangement.case,
-        kind=EventKind.ARRANGEMENT,
-        summary=event_text(data),
-        actor=actor,
-        notes=notes,
-        data=data,
-    )
-    audit_record(action=f"collection.arrangement.{action}", target=arrangement, actor=actor, data=data)
+    facts = events.arrangement_changed(arrangement, action, installments=installments)
+    event_record(case=arrangement.case, facts=facts, actor=actor, notes=notes)
+    audit_record(action=f"collection.arrangement.{action}", target=arrangement, actor=actor, data=facts.data)
 
 
 def _lock_case(case: Case) -> Case:

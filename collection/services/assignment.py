@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -242,24 +241,10 @@ def _names(moves: Sequence[_Move]) -> tuple[dict, dict]:
     return users, teams
 
 
-def _summary(move: _Move, users: dict, teams: dict) -> str:
-    if move.to_user:
-        if move.to_team:
-            return gettext("Assigned to %(user)s (%(team)s)") % {
-                "user": users.get(move.to_user, ""),
-                "team": teams.get(move.to_team, ""),
-            }
-        return gettext("Assigned to %(user)s") % {"user": users.get(move.to_user, "")}
-    if move.to_team:
-        return gettext("Moved to the pool of %(team)s") % {"team": teams.get(move.to_team, "")}
-    return gettext("Returned to the unassigned pool")
-
-
 PLAN_COLUMNS = (
     ("case_id", "INTEGER"),
     ("team_id", "INTEGER"),
     ("user_id", "INTEGER"),
-    ("summary", "TEXT"),
     ("team_name", "TEXT"),
     ("user_name", "TEXT"),
 )
@@ -292,7 +277,6 @@ def _moves_write(moves: Sequence[_Move], *, actor, by: str, reason: str = "", au
                 "case_id": move.case_id,
                 "team_id": move.to_team,
                 "user_id": move.to_user,
-                "summary": _summary(move, users, teams)[:300],
                 "team_name": teams.get(move.to_team, ""),
                 "user_name": users.get(move.to_user, ""),
             }
@@ -309,8 +293,8 @@ def _moves_write(moves: Sequence[_Move], *, actor, by: str, reason: str = "", au
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {EVENT_TABLE} (case_id, occurred_at, kind, actor_id, summary, notes, data) "  # noqa: S608
-            f"SELECT c.id, %s, %s, %s, v.summary, %s, {data} "
+            f"INSERT INTO {EVENT_TABLE} (case_id, occurred_at, kind, code, actor_id, notes, data) "  # noqa: S608
+            f"SELECT c.id, %s, %s, 'assigned', %s, %s, {data} "
             f"FROM {CASE_TABLE} c JOIN {_plan_sql()} ON v.case_id = c.id",
             [now, EventKind.ASSIGNMENT.value, person.pk if person else None, reason, by]
             + ([reason] if reason else [])

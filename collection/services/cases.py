@@ -9,7 +9,8 @@ them calls `case_status_refresh` instead of setting the status itself:
     otherwise       → open
 """
 
-from collection.models import ArrangementStatus, Case, CaseStatus, EventKind, PromiseStatus
+from collection import events
+from collection.models import ArrangementStatus, Case, CaseStatus, PromiseStatus
 from collection.services.timeline import event_record
 
 
@@ -32,11 +33,5 @@ def case_status_refresh(*, case: Case, actor=None) -> str:
         previous = case.status
         case.status = status
         case.save(update_fields=["status", "updated_at"])
-        event_record(
-            case=case,
-            kind=EventKind.STATUS,
-            summary=f"{CaseStatus(previous).label} → {CaseStatus(status).label}",
-            actor=actor,
-            data={"from": previous, "to": status},
-        )
+        event_record(case=case, facts=events.status_changed(previous=previous, status=status), actor=actor)
     return status

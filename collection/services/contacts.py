@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Capability, user_can
 from accounts.services import audit_record
-from collection import compliance
+from collection import compliance, events
 from collection.errors import CollectionError
 from collection.models import (
     AnsweredBy,
@@ -30,7 +30,6 @@ from collection.models import (
     Channel,
     ContactAttempt,
     Direction,
-    EventKind,
     Hold,
     HoldKind,
     LatenessReason,
@@ -235,28 +234,17 @@ def contact_log(
             changed.append("next_action_at")
     if changed:
         case.save(update_fields=[*changed, "updated_at"])
-    data = {
-        "contact_id": contact.pk,
-        "channel": channel,
-        "direction": direction,
-        "answered_by": answered_by,
-        "outcome": outcome,
-        "duration_seconds": duration_seconds,
-    }
-    if contact_point is not None:
-        data["contact_point_id"] = contact_point.pk
-        data["contact_point_kind"] = contact_point.kind
-        data["third_party"] = contact_point.is_third_party
-    event_record(
-        case=case,
-        kind=EventKind.CONTACT,
-        summary=f"{Channel(channel).label} ({Direction(direction).label}): {Outcome(outcome).label}",
-        actor=actor,
-        notes=contact.notes,
-        data=data,
-        at=at,
+    facts = events.contact_logged(
+        channel=channel,
+        direction=direction,
+        answered_by=answered_by,
+        outcome=outcome,
+        duration_seconds=duration_seconds,
+        contact_point=contact_point,
+        contact_id=contact.pk,
     )
-    audit_record(action="collection.contact.logged", target=case, actor=actor, data=data)
+    event_record(case=case, facts=facts, actor=actor, notes=contact.notes, at=at)
+    audit_record(action="collection.contact.logged", target=case, actor=actor, data=facts.data)
     case_status_refresh(case=case, actor=actor)
     # The days since the last contact are part of the priority.
     priority_refresh(case=case)
@@ -273,7 +261,7 @@ def note_add(*, case: Case, text: str, actor) -> CaseEvent:
         raise CollectionError(NOTE_EMPTY, field="text")
     if len(text) > NOTE_MOST_CHARACTERS:
         raise CollectionError(NOTE_TOO_LONG.format(most=NOTE_MOST_CHARACTERS), field="text")
-    event = event_record(case=case, kind=EventKind.NOTE, summary=text[:120], actor=actor, notes=text)
+    event = event_record(case=case, facts=events.note_added(), actor=actor, notes=text)
     audit_record(action="collection.note.added", target=case, actor=actor, data={"event_id": event.pk})
     case_status_refresh(case=case, actor=actor)
     return event
@@ -289,15 +277,9 @@ def reason_set(*, case: Case, reason: str, actor) -> Case:
     previous = case.reason
     case.reason = reason
     case.save(update_fields=["reason", "updated_at"])
-    data = {"field": "reason", "from": previous, "to": reason}
-    event_record(
-        case=case,
-        kind=EventKind.STATUS,
-        summary=f"Reason for lateness: {LatenessReason(reason).label}",
-        actor=actor,
-        data=data,
-    )
-    audit_record(action="collection.reason.set", target=case, actor=actor, data=data)
+    facts = events.reason_set(previous=previous, reason=reason)
+    event_record(case=case, facts=facts, actor=actor)
+    audit_record(action="collection.reason.set", target=case, actor=actor, data=facts.data)
     case_status_refresh(case=case, actor=actor)
     return case
 
@@ -341,20 +323,9 @@ def hold_place(
             hold.save()
     except IntegrityError:
         raise already from None
-    data = {"hold_id": hold.pk, "kind": kind, "action": "placed"}
-    if review_on:
-        data["review_on"] = review_on.isoformat()
-    if hold.evidence:
-        data["evidence"] = True
-    event_record(
-        case=case,
-        kind=EventKind.HARDSHIP if kind == HoldKind.HARDSHIP_REVIEW else EventKind.HOLD,
-        summary=f"Hold placed: {HoldKind(kind).label}",
-        actor=actor,
-        notes=reason,
-        data=data,
-    )
-    audit_record(action="collection.hold.placed", target=case, actor=actor, data=data)
+    facts = events.hold_placed(hold_id=hold.pk, kind=kind, review_on=review_on, evidence=bool(hold.evidence))
+    event_record(case=case, facts=facts, actor=actor, notes=reason)
+    audit_record(action="collection.hold.placed", target=case, actor=actor, data=facts.data)
     case_status_refresh(case=case, actor=actor)
     return hold
 
@@ -382,16 +353,11 @@ def hold_release(*, hold: Hold, actor, note: str = "") -> Hold:
     if not released:
         raise CollectionError(HOLD_ALREADY_RELEASED)
     hold.refresh_from_db(fields=["released_at", "released_by", "release_note"])
-    data = {"hold_id": hold.pk, "kind": hold.kind, "action": "released"}
-    event_record(
-        case=case,
-        kind=EventKind.HARDSHIP if hold.kind == HoldKind.HARDSHIP_REVIEW else EventKind.HOLD,
-        summary=f"Hold released: {HoldKind(hold.kind).label}",
-        actor=actor,
-        notes=hold.release_note,
-        data=data,
+    facts = events.hold_released(hold_id=hold.pk, kind=hold.kind)
+    event_record(case=case, facts=facts, actor=actor, notes=hold.release_note)
+    audit_record(
+        action="collection.hold.released", target=case, actor=actor, data={**facts.data, "note": hold.release_note}
     )
-    audit_record(action="collection.hold.released", target=case, actor=actor, data={**data, "note": hold.release_note})
     case_status_refresh(case=case, actor=actor)
     return hold
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import audit_record
+from collection import events
 from collection.errors import CollectionError
-from collection.models import Case, ContactAttempt, EventKind, PromiseStatus, PromiseToPay
+from collection.models import Case, ContactAttempt, PromiseStatus, PromiseToPay
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
 from lending.allocation import is_positive_amount
@@ -119,20 +120,14 @@ def _promises_create(*, case: Case, parts, actor, contact) -> list[PromiseToPay]
         first_due + timedelta(days=1), datetime.time(NEXT_ACTION_HOUR), tzinfo=LENDER_TZ
     )
     case.save(update_fields=["promise_due_on", "next_action_at", "updated_at"])
-    data = {
-        "currency": case.currency,
-        "parts": [[str(promise.amount), promise.due_on.isoformat()] for promise in promises],
-        "promise_ids": [promise.pk for promise in promises],
-        "replaced": replaced,
-    }
-    if contact is not None:
-        data["contact_id"] = contact.pk
-    if len(promises) == 1:
-        summary = f"Promise to pay {promises[0].amount} {case.currency} by {first_due.isoformat()}"
-    else:
-        total = sum((promise.amount for promise in promises), Decimal("0.00"))
-        summary = f"Promise to pay {total} {case.currency} in {len(promises)} parts from {first_due.isoformat()}"
-    event_record(case=case, kind=EventKind.PROMISE, summary=summary, actor=actor, data=data)
+    facts = events.promise_made(
+        currency=case.currency,
+        parts=[(promise.amount, promise.due_on) for promise in promises],
+        promise_ids=[promise.pk for promise in promises],
+        replaced=replaced,
+        contact_id=contact.pk if contact is not None else None,
+    )
+    event_record(case=case, facts=facts, actor=actor)
     for promise in promises:
         audit_record(
             action="collection.promise.recorded",

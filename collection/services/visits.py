@@ -27,14 +27,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Capability, user_can
 from accounts.roles import Role
 from accounts.services import audit_record
-from collection import compliance
+from collection import compliance, events
 from collection.errors import CollectionError
 from collection.models import (
     AnsweredBy,
@@ -42,7 +40,6 @@ from collection.models import (
     Channel,
     ContactAttempt,
     Direction,
-    EventKind,
     FieldVisit,
     Outcome,
     VisitAttachment,
@@ -158,47 +155,10 @@ def attachments_check(uploads: Sequence) -> list[tuple[str, object]]:
     return [(attachment_kind(upload), upload) for upload in uploads]
 
 
-def _day(text: str) -> str:
-    return date_format(datetime.date.fromisoformat(text), "SHORT_DATE_FORMAT")
-
-
-def event_text(data: dict) -> str:
-    """
-    A visit's line on the case timeline, in the reader's language, from the
-    event's data (the case page calls this; the stored summary is its fallback).
-    """
-    action = data["action"]
-    if action == "requested":
-        text = gettext("Field visit requested: %(address)s") % {"address": data["address"]}
-        if data.get("preferred_on"):
-            text += " · " + gettext("preferred %(day)s") % {"day": _day(data["preferred_on"])}
-        return text
-    if action == "scheduled":
-        template = (
-            gettext("Field visit moved to %(day)s with %(agent)s")
-            if data.get("rescheduled")
-            else gettext("Field visit scheduled on %(day)s with %(agent)s")
-        )
-        return template % {"day": _day(data["scheduled_on"]), "agent": data["agent_name"]}
-    if action == "rejected":
-        return gettext("Field visit rejected")
-    parts = [
-        gettext("Field visit: %(outcome)s") % {"outcome": Outcome(data["outcome"]).label},
-        gettext("met: %(met)s") % {"met": AnsweredBy(data["met"]).label.lower()},
-        gettext("recorded") if data.get("was_recorded") else gettext("not recorded"),
-    ]
-    files = int(data.get("attachments") or 0)
-    if files:
-        parts.append(ngettext("%(count)d file", "%(count)d files", files) % {"count": files})
-    return " · ".join(parts)
-
-
 def _event(visit: FieldVisit, action: str, *, actor, notes: str = "", at=None, **extra) -> None:
-    data = {"action": action, "visit": visit.pk, "status": visit.status, **extra}
-    event_record(
-        case=visit.case, kind=EventKind.VISIT, summary=event_text(data), actor=actor, notes=notes, data=data, at=at
-    )
-    audit_record(action=f"collection.visit.{action}", target=visit, actor=actor, data=data)
+    facts = events.visit_changed(visit, action, **extra)
+    event_record(case=visit.case, facts=facts, actor=actor, notes=notes, at=at)
+    audit_record(action=f"collection.visit.{action}", target=visit, actor=actor, data=facts.data)
 
 
 def _lock_visit(visit: FieldVisit) -> FieldVisit:

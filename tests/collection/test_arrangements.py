@@ -22,6 +22,7 @@ from collection.models import (
 )
 from collection.services import arrangements as services
 from collection.services.arrangements import arrangement_cancel, arrangement_decide, arrangement_propose
+from collection.timeline import event_text
 from lending.services import LENDER_TZ, lender_today
 from tests.collection.factories import case_in_arrears
 from tests.factories import TeamFactory, UserFactory
@@ -115,7 +116,7 @@ def test_a_collector_waives_penalty_at_once(case, collector):
     assert event.data["status"] == ArrangementStatus.ACTIVE
     assert event.data["concession"] == "40.00"
     # The case page renders the line from the data, in the reader's language.
-    assert services.event_text(event.data) == (
+    assert event_text(event) == (
         "Fee or penalty waiver: 1,042.50 CNY in 1 installment · concession 40.00 CNY (Active)"
     )
 

@@ -25,6 +25,7 @@ from collection.services.assignment import (
     cases_distribute,
     cases_reassign,
 )
+from collection.timeline import event_text
 from tests.collection.factories import CaseFactory
 from tests.factories import TeamFactory, UserFactory
 from tests.lending.factories import BorrowerFactory, CreditProductFactory, account_with_schedule
@@ -172,7 +173,7 @@ def test_a_team_lead_reassigns_in_bulk_and_every_move_is_audited(team_a, team_le
     ]
     assert audits[0].target_repr == cases[0].number
     events = CaseEvent.objects.filter(kind=EventKind.ASSIGNMENT).order_by("case_id")
-    assert [(event.case_id, event.actor, event.data["from_user"], event.summary) for event in events] == [
+    assert [(event.case_id, event.actor, event.data["from_user"], event_text(event)) for event in events] == [
         (case.pk, team_lead, collector.pk, f"Assigned to {other} ({team_a.name})") for case in cases
     ]
 
@@ -228,7 +229,7 @@ def test_one_case_can_go_to_a_team_or_back_to_the_unassigned_pool(team_a, team_l
 
     case = case_assign(case=case, actor=team_lead)
     assert (case.team, case.assigned_to) == (None, None)
-    assert case.events.filter(kind=EventKind.ASSIGNMENT).first().summary == "Returned to the unassigned pool"
+    assert event_text(case.events.filter(kind=EventKind.ASSIGNMENT).first()) == "Returned to the unassigned pool"
     assert AuditEvent.objects.filter(action="collection.case.assigned").count() == 2
 
     # The same move again changes nothing and writes nothing.

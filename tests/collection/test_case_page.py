@@ -403,6 +403,7 @@ def test_timeline_lines_are_rendered_from_their_data_for_the_reader(client, coll
         case=case,
         occurred_at=MORNING,
         kind=EventKind.HOLD,
+        code="hold_placed",
         summary="stored summary",
         data={"kind": HoldKind.DISPUTE, "action": "placed", "review_on": "2026-03-30"},
     )
@@ -418,16 +419,20 @@ def test_lines_the_nightly_run_and_other_services_write_are_rendered_too(client,
     lines = [
         (
             EventKind.PROMISE,
-            {"code": "promise_broken", "status": "broken", "amount": "500.00", "paid": "0.00", "currency": "CNY"}
-            | {"due_on": "2026-03-10"},
+            "promise_broken",
+            {"status": "broken", "amount": "500.00", "paid": "0.00", "currency": "CNY", "due_on": "2026-03-10"},
         ),
-        (EventKind.ASSIGNMENT, {"to_user": 7, "to_user_name": "Li Lei", "to_team": 1, "to_team_name": "Early A"}),
-        (EventKind.STATUS, {"code": "closed", "from": "open", "to": "closed", "outcome": "cured"}),
-        (EventKind.ACCOUNT, {"code": "account_joined", "account": "A-7", "days_past_due": 3}),
+        (
+            EventKind.ASSIGNMENT,
+            "assigned",
+            {"to_user": 7, "to_user_name": "Li Lei", "to_team": 1, "to_team_name": "Early A"},
+        ),
+        (EventKind.STATUS, "closed", {"from": "open", "to": "closed", "outcome": "cured"}),
+        (EventKind.ACCOUNT, "account_joined", {"account": "A-7", "days_past_due": 3}),
     ]
-    for minute, (kind, data) in enumerate(lines):
+    for minute, (kind, code, data) in enumerate(lines):
         CaseEvent.objects.create(
-            case=case, occurred_at=MORNING - datetime.timedelta(minutes=minute), kind=kind, summary="s", data=data
+            case=case, occurred_at=MORNING - datetime.timedelta(minutes=minute), kind=kind, code=code, data=data
         )
     response = page(client, collector, case)
     assert [line.text for line in response.context["timeline"]] == [
@@ -440,7 +445,12 @@ def test_lines_the_nightly_run_and_other_services_write_are_rendered_too(client,
 
 def test_a_line_whose_data_cannot_be_read_falls_back_to_its_summary(client, collector, case):
     CaseEvent.objects.create(
-        case=case, occurred_at=MORNING, kind=EventKind.CONTACT, summary="Called the borrower", data={"channel": "x"}
+        case=case,
+        occurred_at=MORNING,
+        kind=EventKind.CONTACT,
+        code="contact_logged",
+        summary="Called the borrower",
+        data={"channel": "x"},
     )
     CaseEvent.objects.create(
         case=case, occurred_at=MORNING, kind=EventKind.ASSIGNMENT, summary="Assigned to Li", data={"to": 3}

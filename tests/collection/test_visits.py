@@ -30,6 +30,7 @@ from collection.models import (
 )
 from collection.services import visits as services
 from collection.services.visits import visit_reject, visit_report, visit_request, visit_schedule
+from collection.timeline import event_text
 from lending.models import ContactPoint
 from tests.collection.factories import HoldFactory, PortfolioFactory, case_in_arrears
 from tests.factories import TeamFactory, UserFactory
@@ -147,11 +148,11 @@ def test_a_visit_goes_from_request_to_schedule_to_report(case, collector, team_l
         "collection.visit.scheduled",
         "collection.visit.reported",
     ]
-    timeline = list(case.events.filter(kind=EventKind.VISIT).order_by("id").values_list("data", flat=True))
-    assert [line["action"] for line in timeline] == ["requested", "scheduled", "reported"]
-    assert timeline[-1]["contact"] == contact.pk
-    assert [services.event_text(line) for line in timeline] == [
-        f"Field visit requested: {HOME} · preferred 12/01/2026",
+    timeline = list(case.events.filter(kind=EventKind.VISIT).order_by("id"))
+    assert [line.code for line in timeline] == ["visit_requested", "visit_scheduled", "visit_reported"]
+    assert timeline[-1].data["contact"] == contact.pk
+    assert [event_text(line) for line in timeline] == [
+        "Field visit requested · preferred 12/01/2026",  # no address: the timeline is read masked
         f"Field visit scheduled on 12/01/2026 with {field_agent}",
         "Field visit: Right party contact · met: borrower · recorded",
     ]
