@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate demo lint bench clean
+.PHONY: run test install install-dev messages migrate demo static lint bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,16 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The demo runs with DEBUG on; a real deployment sets its own environment
-# (docs/operations.md).
+# The demo runs as a deployment does, with DEBUG off (the app's own error pages,
+# static files from whitenoise); DEMO=true only lets it serve plain http on
+# 127.0.0.1 and load demo data (config/settings.py). A real deployment sets its
+# own environment (docs/operations.md).
 .env:
-	printf 'DEBUG=true\n' > $@
+	printf 'DEMO=true\n' > $@
+
+# What every page links to, hashed and compressed, where whitenoise serves it from.
+static: install .env
+	$(PY) manage.py collectstatic --no-input -v0
 
 # Compile the Chinese catalogue (needs gettext's msgfmt; no settings needed).
 messages: install
@@ -45,8 +51,10 @@ demo: migrate
 	$(PY) manage.py seed_demo_collection --seed 1 --if-empty
 
 run: .env
+	@# A .env written by an earlier `make run` turned DEBUG on: the demo now runs without it.
+	@if [ "$$(cat .env)" = "DEBUG=true" ]; then printf 'DEMO=true\n' > .env; fi
 	scripts/install-system-packages run
-	$(MAKE) messages demo
+	$(MAKE) messages demo static
 	@echo "Arrears is starting on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops the web server and the worker)"
 	scripts/run-demo
 

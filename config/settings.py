@@ -29,14 +29,25 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# No default outside DEBUG: a production deployment must bring its own key.
+# The one-command demo (`make run` writes DEMO=true into .env): this machine's
+# own install, served by runserver over plain http on 127.0.0.1, with invented
+# borrowers and well-known staff passwords. It runs with DEBUG off, as a
+# deployment does, so a user sees the app's own error pages in their language
+# (never Django's debug pages listing every URL) and static files come from
+# whitenoise after collectstatic; DEMO only gives the knobs below defaults
+# that suit a local http server and lets the seed_demo commands run. Never set
+# it on a real deployment.
+DEMO = env.bool("DEMO", default=False)
+LOCAL = DEBUG or DEMO
+
+# No default outside DEBUG and the demo: a production deployment must bring its own key.
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not LOCAL:
         raise ImproperlyConfigured("Set the SECRET_KEY environment variable (it has no default when DEBUG is off).")
     SECRET_KEY = "django-insecure-arrears-demo-key-only-for-debug"  # noqa: S105
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -152,13 +163,13 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 # --- Security (https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/)
-# Secure by default outside DEBUG; behind a TLS-terminating proxy set
-# SECURE_PROXY_SSL_HEADER_ENABLED=true.
+# Secure by default outside DEBUG and the demo (which is plain http on
+# 127.0.0.1); behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=true.
 
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not LOCAL)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not LOCAL)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL else 60 * 60 * 24 * 365)
 # These two affect every sub-domain of the lender's domain, so they are opt-in.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -178,6 +189,10 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Amounts are grouped by thousands in both languages (config/formats/zh_Hans);
+# the money filter asks for grouping, so USE_THOUSAND_SEPARATOR stays off and
+# ids and counts printed in templates and URLs are never grouped.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # The lender's time zone: due dates are dates in this zone.

@@ -34,6 +34,7 @@ def test_check_deploy_reports_only_what_the_readme_explains(tmp_path):
         "--fail-level",
         "ERROR",
         DEBUG="false",
+        DEMO="false",
         SECRET_KEY="k" * 20 + "a-long-random-production-key-0123456789",
         ALLOWED_HOSTS="arrears.example.com",
         VAR_DIR=str(tmp_path),
@@ -44,7 +45,7 @@ def test_check_deploy_reports_only_what_the_readme_explains(tmp_path):
 
 
 def test_without_a_secret_key_production_refuses_to_start(tmp_path):
-    result = manage("check", DEBUG="false", SECRET_KEY="", VAR_DIR=str(tmp_path))
+    result = manage("check", DEBUG="false", DEMO="false", SECRET_KEY="", VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable" in result.stderr
 

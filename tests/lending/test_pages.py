@@ -143,8 +143,10 @@ def test_amounts_follow_the_users_language(client, collector, account):
     collector.save()
     client.force_login(collector)
     response = client.get(reverse("lending:account_detail", args=[account.pk]))
-    assert "1012.50 CNY" in response.text  # Django's zh-hans format has no thousands separator
-    assert "1,012.50" not in response.text
+    assert '<html lang="zh-hans">' in response.text
+    assert "1,012.50 CNY" in response.text  # grouped by thousands, as in English (config/formats/zh_Hans)
+    assert "6,000.00 CNY" in response.text
+    assert "1012.50" not in response.text
 
 
 def test_an_agency_agent_may_not_browse_borrowers(client, agency_agent, borrower, account):
