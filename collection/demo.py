@@ -26,6 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.demo import demo_teams
 from accounts.models import Team, User
 from collection.models import (
     AnsweredBy,
@@ -59,11 +60,11 @@ from lending.models import ContactPoint, Payment
 DEMO_HISTORY_EXISTS = _("The cases already have a contact history: the collection demo loads only once.")
 DEMO_NO_STAFF = _("Load the demo staff first (manage.py seed_demo_staff).")
 
-# Demo teams (accounts/demo.py) and the cases they work.
+# Demo teams (accounts/demo.py, by key: their names follow the demo's locale) and the cases they work.
 TEAM_RULES = [
-    # team name, order, buckets
-    ("Early collections A", 10, ["M1"]),
-    ("Late collections", 20, ["M2", "M3", "M4", "M5", "M6", "M6+"]),
+    # team key, order, buckets
+    ("early", 10, ["M1"]),
+    ("late", 20, ["M2", "M3", "M4", "M5", "M6", "M6+"]),
 ]
 CAPACITIES = {"collector": 300, "zhou": 250, "wu": 200, "huang": 300, "xu": 250}
 
@@ -126,11 +127,11 @@ def _local_moment(day: datetime.date, zone: str, rng: random.Random, *, earliest
 
 def demo_work_rules_ensure() -> dict[str, Team]:
     """The demo teams' work rules and the collectors' capacities; running it again changes nothing."""
-    teams = {team.name: team for team in Team.objects.filter(name__in=[name for name, _o, _b in TEAM_RULES])}
-    if len(teams) != len(TEAM_RULES):
+    teams = demo_teams()
+    if any(key not in teams for key, _o, _b in TEAM_RULES):
         raise ValueError(str(DEMO_NO_STAFF))
-    for name, order, buckets in TEAM_RULES:
-        TeamWorkRule.objects.update_or_create(team=teams[name], defaults={"order": order, "buckets": buckets})
+    for key, order, buckets in TEAM_RULES:
+        TeamWorkRule.objects.update_or_create(team=teams[key], defaults={"order": order, "buckets": buckets})
     for user in User.objects.filter(username__in=CAPACITIES):
         CollectorCapacity.objects.update_or_create(user=user, defaults={"capacity": CAPACITIES[user.username]})
     return teams

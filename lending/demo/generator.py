@@ -88,6 +88,15 @@ PRODUCTS = (
     ),
 )  # fmt: skip
 PRODUCT_BY_CODE = {product.code: product for product in PRODUCTS}
+# What a Chinese lender calls them (the names above are a US lender's).
+PRODUCT_NAMES_ZH = {
+    "bnpl-3m": "3期分期（免息）",
+    "bnpl-6m": "6期分期",
+    "bnpl-12m": "12期分期",
+    "bnpl-24m": "24期分期",
+    "credit-line": "循环信用额度",
+    "cash-loan": "现金借款",
+}
 
 # Share of accounts per risk grade, the chance that a borrower of the grade
 # fell into arrears (at the depth drawn below: an account with nothing due by

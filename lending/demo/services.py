@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import audit_record
 from lending.demo import writers
-from lending.demo.generator import PRODUCTS, PortfolioGenerator
+from lending.demo.generator import PRODUCT_NAMES_ZH, PRODUCTS, PortfolioGenerator
 from lending.models import Borrower, Bucket, CreditAccount, CreditProduct, Payment, PaymentAllocation
 
 SEED_DATA_EXISTS = _(
@@ -49,16 +49,19 @@ class SeedResult:
     lateness_reasons: dict = field(default_factory=dict)
 
 
-def demo_products_ensure(*, currency: str = "CNY") -> dict[str, CreditProduct]:
-    """Create or update the demo products by code; running it again changes nothing."""
+def demo_products_ensure(*, locale: str = "zh") -> dict[str, CreditProduct]:
+    """
+    Create or update the demo products by code, named and priced in the
+    locale's language and currency; running it again changes nothing.
+    """
     products = {}
     for spec in PRODUCTS:
         product, _created = CreditProduct.objects.update_or_create(
             code=spec.code,
             defaults={
-                "name": spec.name,
+                "name": PRODUCT_NAMES_ZH[spec.code] if locale == "zh" else spec.name,
                 "kind": spec.kind,
-                "currency": currency,
+                "currency": CURRENCY_BY_LOCALE[locale],
                 "annual_interest_rate": spec.annual_interest_rate,
                 "daily_penalty_rate": spec.daily_penalty_rate,
                 "late_fee": f"{spec.late_fee_cents / 100:.2f}",
@@ -150,7 +153,7 @@ class _Load:
                 raise DemoError(SEED_DATA_EXISTS)
             writers.portfolio_delete()
             self.say("Deleted the existing portfolio.")
-        products = demo_products_ensure(currency=CURRENCY_BY_LOCALE[locale])
+        products = demo_products_ensure(locale=locale)
         if rebuild_indexes and writers.portfolio_is_empty():
             self.dropped = writers.secondary_indexes_drop()
         self.ids = writers.last_ids()

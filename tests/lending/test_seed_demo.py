@@ -236,6 +236,33 @@ def test_english_locale_gives_english_borrowers(buckets):
     assert not ContactPoint.objects.filter(value__regex=r"[\u4e00-\u9fff]").exists()
 
 
+def test_the_demo_floor_is_named_in_the_lenders_language(buckets):
+    """Products, teams and staff in Chinese for a Chinese lender, in English for a US one; the same rows each time."""
+    from accounts.demo import demo_staff_ensure
+    from accounts.models import Team, User
+
+    call_command("seed_demo", accounts=20, seed=1, as_of="2026-11-28", force=True)
+    assert CreditProduct.objects.get(code="bnpl-6m").name == "6期分期"
+    assert CreditProduct.objects.get(code="cash-loan").currency == "CNY"
+    assert set(Team.objects.values_list("name", flat=True)) == {"早期催收一组", "后期催收组", "华东外访组", "法务组"}
+    assert str(User.objects.get(username="collector")) == "李娜"
+    teams = set(Team.objects.values_list("pk", flat=True))
+
+    call_command("seed_demo", accounts=20, seed=1, as_of="2026-11-28", locale="en", force=True, replace=True)
+    assert CreditProduct.objects.get(code="bnpl-6m").name == "6-month installments"
+    assert set(CreditProduct.objects.values_list("currency", flat=True)) == {"USD"}
+    assert set(Team.objects.values_list("name", flat=True)) == {
+        "Early collections A", "Late collections", "Field visits East", "Legal",
+    }  # fmt: skip
+    assert set(Team.objects.values_list("pk", flat=True)) == teams  # renamed, not duplicated
+    assert str(User.objects.get(username="collector")) == "Li Na"
+    assert User.objects.get(username="huang").team.name == "Late collections"
+
+    demo_staff_ensure()  # seed_demo_staff alone follows the portfolio's locale
+    assert Team.objects.filter(name="Late collections").exists()
+    assert str(User.objects.get(username="collector")) == "Li Na"
+
+
 def test_command_refuses_to_load_over_existing_data(buckets):
     borrower = BorrowerFactory()
 
@@ -289,6 +316,7 @@ def test_command_if_empty_loads_once_and_then_leaves_the_portfolio_alone(buckets
 
 def test_command_refuses_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
+    settings.DEMO = False
 
     with pytest.raises(CommandError) as raised:
         call_command("seed_demo", accounts=10, seed=1)

@@ -10,7 +10,8 @@ from lending.demo.services import LOCALES, REBUILD_INDEXES_FROM, DemoError, demo
 from lending.models import Borrower, CreditAccount
 
 DEBUG_OFF = (
-    "The demo has well-known staff passwords and invented borrowers: refusing with DEBUG off (use --force to insist)."
+    "The demo has well-known staff passwords and invented borrowers: refusing outside the demo (DEMO=true) "
+    "and DEBUG (use --force to insist)."
 )
 
 
@@ -47,14 +48,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--chunk-size", type=int, default=10_000, help="Accounts generated and written at a time.")
         parser.add_argument(
-            "--force", action="store_true", help="Run even with DEBUG off (never on a real deployment)."
+            "--force", action="store_true", help="Run even outside the demo and DEBUG (never on a real deployment)."
         )
 
     def handle(self, *args, accounts, seed, locale, as_of, replace, chunk_size, force, if_empty=False, **options):
-        if not settings.DEBUG and not force:
+        if not (settings.DEBUG or settings.DEMO) and not force:
             raise CommandError(DEBUG_OFF)
         if if_empty and not replace and (Borrower.objects.exists() or CreditAccount.objects.exists()):
-            demo_staff_ensure()
+            demo_staff_ensure()  # named in the loaded portfolio's locale
             self.stdout.write("A portfolio is already loaded: nothing to do (--replace loads a new one).")
             return
         if isinstance(as_of, str):  # call_command passes keyword values as they are
@@ -73,7 +74,7 @@ class Command(BaseCommand):
             )
         except DemoError as error:
             raise CommandError(str(error)) from error
-        staff = demo_staff_ensure()
+        staff = demo_staff_ensure(locale=locale)
 
         self.stdout.write("Rows written:")
         for table, count in result.rows.items():
