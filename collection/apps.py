@@ -42,3 +42,7 @@ class CollectionConfig(AppConfig):
         from lending.selectors import borrower_scope_register
 
         borrower_scope_register("collection.cases", borrowers_in_case_scope)
+
+        from collection.audit_text import audit_sentences_register
+
+        audit_sentences_register()  # how its audit events read

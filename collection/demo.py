@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.demo import demo_teams
 from accounts.models import Team, User
+from collection import events
 from collection.models import (
     AnsweredBy,
     Arrangement,
@@ -41,7 +42,7 @@ from collection.models import (
     Channel,
     CollectorCapacity,
     ContactAttempt,
-    EventKind,
+    Direction,
     FieldVisit,
     Hold,
     HoldKind,
@@ -49,11 +50,13 @@ from collection.models import (
     Outcome,
     PromiseStatus,
     PromiseToPay,
+    Stage,
     StageChange,
     TeamWorkRule,
     VisitStatus,
 )
 from collection.priority import priorities_refresh
+from collection.services.timeline import event_build
 from lending.demo.generator import lateness_reason
 from lending.models import ContactPoint, Payment
 
@@ -149,10 +152,9 @@ class _History:
         self.arrangements: list[tuple[Arrangement, list[ArrangementInstallment]]] = []
         self.visits: list[FieldVisit] = []
 
-    def event(self, case, kind, at, summary, actor=None, data=None, notes=""):
-        event = CaseEvent(
-            case=case, kind=kind, occurred_at=at, summary=summary, actor=actor, data=data or {}, notes=notes
-        )
+    def event(self, case, facts: events.EventFacts, at, actor=None, notes=""):
+        """A timeline line of the same code and facts as the service that does the thing writes."""
+        event = event_build(case=case, facts=facts, at=at, actor=actor, notes=notes)
         self.events.append(event)
         return event
 
@@ -200,10 +202,8 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
 
     history.event(
         case,
-        EventKind.STATUS,
+        events.case_opened(days_past_due=1, stage=Stage.EARLY, status=CaseStatus.OPEN),
         _local_moment(start_day, zone, rng, earliest=1, latest=2),
-        "Case opened by the nightly run",
-        data={"code": "opened", "days_past_due": 1},
     )
     # Reminder messages on days 1 and 3, where the borrower consented.
     if mobile is not None and mobile.consent_sms:
@@ -226,7 +226,7 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
             history.contact_events.append(
                 (
                     contact,
-                    history.event(case, EventKind.MESSAGE, at, "Overdue reminder SMS sent", data={"channel": "sms"}),
+                    history.event(case, events.message_sent(channel=Channel.SMS, purpose="overdue_reminder"), at),
                 )
             )
 
@@ -260,11 +260,16 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
                 contact,
                 history.event(
                     case,
-                    EventKind.CONTACT,
+                    events.contact_logged(
+                        channel=Channel.CALL,
+                        direction=Direction.OUTBOUND,
+                        answered_by=answered,
+                        outcome=outcome,
+                        duration_seconds=contact.duration_seconds,
+                        contact_point=mobile,
+                    ),
                     at,
-                    f"Call: {Outcome(outcome).label}",
                     actor=collector,
-                    data={"channel": "call", "outcome": outcome, "answered_by": answered},
                     notes=contact.notes,
                 ),
             )
@@ -291,11 +296,17 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
                     located,
                     history.event(
                         case,
-                        EventKind.CONTACT,
+                        events.contact_logged(
+                            channel=Channel.CALL,
+                            direction=Direction.OUTBOUND,
+                            answered_by=AnsweredBy.THIRD_PARTY,
+                            outcome=Outcome.THIRD_PARTY_REACHED,
+                            duration_seconds=located.duration_seconds,
+                            contact_point=third_party,
+                        ),
                         at_third,
-                        "Call to a third party: located the borrower",
                         actor=collector,
-                        data={"channel": "call", "outcome": Outcome.THIRD_PARTY_REACHED, "answered_by": "third_party"},
+                        notes=located.notes,
                     ),
                 )
             )
@@ -337,20 +348,23 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
             history.promises.append((promise, contact))
             history.event(
                 case,
-                EventKind.PROMISE,
+                events.promise_made(currency=case.currency, parts=[(amount, due)]),
                 at + datetime.timedelta(seconds=30),
-                f"Promise to pay {amount} {case.currency} by {due.isoformat()}",
                 actor=collector,
-                data={"amount": str(amount), "currency": case.currency, "due_on": due.isoformat(), "code": "recorded"},
             )
             if promise.status != PromiseStatus.PENDING:
                 decided_at = _local_moment(promise.decided_on, zone, rng, earliest=1, latest=2)
                 history.event(
                     case,
-                    EventKind.PROMISE,
+                    events.promise_decided(
+                        promise_id=None,
+                        status=promise.status,
+                        amount=amount,
+                        paid=promise.paid_amount,
+                        currency=case.currency,
+                        due_on=due,
+                    ),
                     decided_at,
-                    f"Promise {PromiseStatus(promise.status).label.lower()}: paid {promise.paid_amount} of {amount}",
-                    data={"code": promise.status, "amount": str(amount), "paid": str(promise.paid_amount)},
                 )
             promised_until = due
         if outcome == Outcome.CLAIMS_HARDSHIP and case.reason in (LatenessReason.LOST_INCOME, LatenessReason.ILLNESS):
@@ -370,14 +384,20 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
             )
         )
         history.event(
-            case, EventKind.HOLD, at, "Dispute hold placed", actor=collector, data={"kind": "dispute", "code": "placed"}
+            case,
+            events.hold_placed(hold_id=None, kind=HoldKind.DISPUTE, review_on=history.holds[-1].review_on),
+            at,
+            actor=collector,
+            notes=history.holds[-1].reason,
         )
     elif rng.random() < 0.01:
         at = _local_moment(max(start_day, today - datetime.timedelta(days=rng.randint(1, 20))), zone, rng)
         history.holds.append(
             Hold(case=case, kind=HoldKind.CEASE_CONTACT, reason="Written request to stop calls.", started_at=at)
         )
-        history.event(case, EventKind.HOLD, at, "Cease-contact request recorded", data={"kind": "cease_contact"})
+        history.event(
+            case, events.hold_placed(hold_id=None, kind=HoldKind.CEASE_CONTACT), at, notes=history.holds[-1].reason
+        )
 
     if case.days_past_due > 45 and rng.random() < 0.3:
         _field_visit(case, rng=rng, today=today, history=history, staff=staff, zone=zone)
@@ -416,22 +436,20 @@ def _hardship_arrangement(case, *, rng, at, today, history, staff, actor):
         for number, amount in enumerate(amounts)
     ]
     history.arrangements.append((arrangement, installments))
+    proposed_as = ArrangementStatus.PENDING_APPROVAL  # beyond a collector's authority: the lead decides
     history.event(
         case,
-        EventKind.ARRANGEMENT,
+        events.arrangement_changed(arrangement, "proposed", installments=parts, status=proposed_as),
         at + datetime.timedelta(minutes=3),
-        "Repayment plan proposed: 3 monthly payments" + (" (waiting for approval)" if pending else ""),
         actor=actor,
-        data={"kind": "repayment_plan", "code": "proposed", "total": str(balance)},
+        notes=arrangement.notes,
     )
     if not pending:
         history.event(
             case,
-            EventKind.ARRANGEMENT,
+            events.arrangement_changed(arrangement, "approved"),
             at + datetime.timedelta(hours=2),
-            "Repayment plan approved",
             actor=staff["lead"],
-            data={"kind": "repayment_plan", "code": "approved"},
         )
 
 
@@ -463,7 +481,6 @@ def _field_visit(case, *, rng, today, history, staff, zone):
         requested_at=requested_at,
         requested_by=case.assigned_to,
     )
-    summary = "Field visit requested"
     if roll < 0.45:  # on a field agent's list today
         visit.status, visit.agent, visit.scheduled_on, visit.decided_by = (
             VisitStatus.SCHEDULED,
@@ -471,7 +488,6 @@ def _field_visit(case, *, rng, today, history, staff, zone):
             today,
             staff["lead"],
         )
-        summary = f"Field visit scheduled for {today.isoformat()}"
     elif roll < 0.8:  # done, with its report
         visited = requested_on + datetime.timedelta(days=rng.randint(1, 2))
         visit.status, visit.agent, visit.scheduled_on, visit.decided_by = (
@@ -489,9 +505,38 @@ def _field_visit(case, *, rng, today, history, staff, zone):
             if visit.met == AnsweredBy.BORROWER
             else "Nobody at home; neighbour confirmed the borrower still lives here."
         )
-        summary = "Field visit reported: " + str(Outcome(visit.outcome).label)
     history.visits.append(visit)
-    history.event(case, EventKind.VISIT, requested_at, summary, actor=case.assigned_to, data={"status": visit.status})
+    history.event(
+        case,
+        events.visit_changed(visit, "requested", address=visit.address, preferred_on=visit.preferred_on.isoformat()),
+        requested_at,
+        actor=case.assigned_to,
+        notes=visit.reason,
+    )
+    if visit.agent is not None:
+        history.event(
+            case,
+            events.visit_changed(
+                visit,
+                "scheduled",
+                agent=visit.agent.pk,
+                agent_name=str(visit.agent),
+                scheduled_on=visit.scheduled_on.isoformat(),
+                rescheduled=False,
+            ),
+            requested_at + datetime.timedelta(hours=1),
+            actor=staff["lead"],
+        )
+    if visit.visited_at is not None:
+        history.event(
+            case,
+            events.visit_changed(
+                visit, "reported", met=visit.met, outcome=visit.outcome, was_recorded=visit.was_recorded, attachments=0
+            ),
+            visit.visited_at,
+            actor=visit.agent,
+            notes=visit.report_notes,
+        )
 
 
 @transaction.atomic
@@ -581,6 +626,8 @@ def _cases_backdate() -> None:
 
 def _write(history: _History) -> None:
     ContactAttempt.objects.bulk_create(history.contacts, batch_size=2000)
+    for contact, event in history.contact_events:  # the line points at its contact, as the service's does
+        event.data["contact_id"] = contact.pk
     for promise, contact in history.promises:
         promise.contact = contact
     PromiseToPay.objects.bulk_create([promise for promise, _contact in history.promises], batch_size=2000)

@@ -15,3 +15,11 @@ def money(amount, currency=""):
         return ""
     text = formats.number_format(Decimal(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
     return f"{text} {currency}".strip()
+
+
+@register.filter(name="audit_text")
+def audit_text_filter(event) -> str:
+    """`{{ event|audit_text }}`: an audit event as a sentence in the reader's language."""
+    from accounts.audit_text import audit_text
+
+    return audit_text(event)

@@ -314,6 +314,8 @@ def _moves_write(moves: Sequence[_Move], *, actor, by: str, reason: str = "", au
                 "from_user": move.from_user,
                 "to_team": move.to_team,
                 "to_user": move.to_user,
+                "to_team_name": teams.get(move.to_team, ""),
+                "to_user_name": users.get(move.to_user, ""),
             }
             if reason:
                 data["reason"] = reason
