@@ -11,6 +11,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -140,6 +141,28 @@ def capability_required(capability: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             return _refusal(request, capability) or view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def object_capability_required(capability: str):
+    """
+    For views of one object (a borrower, an account, a case): as
+    capability_required, but a user without the right gets 404, not 403 — the
+    same answer as for an object outside their scope, so no id can be probed
+    for existence.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user_can(request.user, capability):
+                raise Http404
+            return view(request, *args, **kwargs)
 
         return wrapped
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_tables2 import LazyPaginator, RequestConfig
 
-from accounts.permissions import Capability, CapabilityRequiredMixin, capability_required, user_can
+from accounts.permissions import Capability, CapabilityRequiredMixin, object_capability_required, user_can
 from accounts.services import audit_record
 from lending import selectors
 from lending.delinquency import delinquency_as_of
@@ -105,12 +105,12 @@ def _borrower_page(request, pk, revealed: dict | None = None):
     )
 
 
-@capability_required(Capability.VIEW_LENDING)
+@object_capability_required(Capability.VIEW_LENDING)
 def borrower_detail(request, pk):
     return _borrower_page(request, pk)
 
 
-@capability_required(Capability.REVEAL_CONTACT_DETAILS)
+@object_capability_required(Capability.REVEAL_CONTACT_DETAILS)
 @require_POST
 def borrower_reveal(request, pk):
     """One deliberate look at a whole national id or contact point value; audited by the service."""
@@ -133,7 +133,7 @@ def borrower_reveal(request, pk):
     return _borrower_page(request, borrower.pk, revealed=revealed)
 
 
-@capability_required(Capability.VIEW_LENDING)
+@object_capability_required(Capability.VIEW_LENDING)
 def account_detail(request, pk):
     account = get_object_or_404(selectors.accounts_with_details(user=request.user), pk=pk)
     return render(

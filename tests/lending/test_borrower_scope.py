@@ -112,3 +112,29 @@ def test_roles_that_see_everything_whole_leave_an_audit_event(client, user_of_ro
     search = AuditEvent.objects.get(action="lending.borrower_list.full_viewed", actor=user)
     assert search.data["searched"] is True
     assert search.data["borrower_ids"] == [case.borrower_id]
+
+
+def test_an_agency_agent_gets_404_on_the_borrower_and_account(client, agency_agent, case):
+    client.force_login(agency_agent)
+    for url in _pages(case):
+        assert client.get(url).status_code == 404
+    reveal = client.post(reverse("lending:borrower_reveal", args=[case.borrower_id]), {"field": "national_id"})
+    assert reveal.status_code == 404
+
+
+@pytest.mark.parametrize("who", ["collector", "team_lead", "field_agent"])
+def test_masked_roles_never_receive_a_full_value_without_reveal(client, request, case, who):
+    user = request.getfixturevalue(who)
+    if who == "field_agent":
+        FieldVisit.objects.create(
+            case=case,
+            address="北京市东城区",
+            reason="unreachable",
+            requested_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),
+            agent=user,
+        )
+    client.force_login(user)
+    for url in _pages(case):
+        body = client.get(url).text
+        for value in (NATIONAL_ID, PHONE, EMAIL):
+            assert value not in body, (url, value)
