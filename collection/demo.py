@@ -26,7 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.demo import demo_teams
+from accounts.demo import demo_locale, demo_teams
 from accounts.models import Team, User
 from collection import events
 from collection.models import (
@@ -95,13 +95,41 @@ CALL_OUTCOMES = [
     (Outcome.WRONG_NUMBER, 2),
 ]
 NOT_CONNECTED = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.SWITCHED_OFF}
+# What the demo's collectors, leads and field agents wrote, in the demo lender's
+# language (their own words: stored as written, like every note).
 NOTES = {
-    Outcome.RIGHT_PARTY_CONTACT: "Borrower confirmed the amount; will check salary date.",
-    Outcome.PROMISED: "Borrower agreed to pay; reminded of the due date and the app payment link.",
-    Outcome.CALL_BACK: "Borrower in a meeting, asked to be called back this afternoon.",
-    Outcome.CLAIMS_HARDSHIP: "Borrower says income dropped; asked for documents for a hardship review.",
-    Outcome.REFUSED_TO_PAY: "Borrower refuses to pay until the merchant refunds the order.",
-    Outcome.WRONG_NUMBER: "The person answering does not know the borrower.",
+    "en": {
+        Outcome.RIGHT_PARTY_CONTACT: "Borrower confirmed the amount; will check salary date.",
+        Outcome.PROMISED: "Borrower agreed to pay; reminded of the due date and the app payment link.",
+        Outcome.CALL_BACK: "Borrower in a meeting, asked to be called back this afternoon.",
+        Outcome.CLAIMS_HARDSHIP: "Borrower says income dropped; asked for documents for a hardship review.",
+        Outcome.REFUSED_TO_PAY: "Borrower refuses to pay until the merchant refunds the order.",
+        Outcome.WRONG_NUMBER: "The person answering does not know the borrower.",
+        "reminder": "Automatic overdue reminder.",
+        "third_party": "Asked only how to reach the borrower; the debt was not mentioned.",
+        "dispute": "Borrower says the goods never arrived; merchant asked for the delivery proof.",
+        "cease_contact": "Written request to stop calls.",
+        "hardship_plan": "Hardship: three monthly payments of the overdue amount.",
+        "visit_reason": "No right-party contact for weeks; confirm the borrower lives at the address.",
+        "visit_met": "Met the borrower at home; explained the overdue amount and the options.",
+        "visit_not_met": "Nobody at home; neighbour confirmed the borrower still lives here.",
+    },
+    "zh": {
+        Outcome.RIGHT_PARTY_CONTACT: "借款人确认欠款金额，将核对发薪日。",
+        Outcome.PROMISED: "借款人同意还款；已提醒还款日期和 App 还款入口。",
+        Outcome.CALL_BACK: "借款人在开会，要求今天下午回电。",
+        Outcome.CLAIMS_HARDSHIP: "借款人称收入下降；已请其提供困难审核所需材料。",
+        Outcome.REFUSED_TO_PAY: "借款人表示商家退款前拒绝还款。",
+        Outcome.WRONG_NUMBER: "接听人不认识借款人。",
+        "reminder": "自动逾期提醒。",
+        "third_party": "仅询问如何联系借款人，未提及欠款。",
+        "dispute": "借款人称未收到商品；已请商家提供物流签收证明。",
+        "cease_contact": "书面要求停止来电。",
+        "hardship_plan": "困难救助：逾期金额分三个月偿还。",
+        "visit_reason": "数周未能联系到本人；请核实借款人是否居住在该地址。",
+        "visit_met": "在家中见到借款人；已说明逾期金额及可选方案。",
+        "visit_not_met": "家中无人；邻居确认借款人仍住在此处。",
+    },
 }
 
 
@@ -151,6 +179,7 @@ class _History:
         self.holds: list[Hold] = []
         self.arrangements: list[tuple[Arrangement, list[ArrangementInstallment]]] = []
         self.visits: list[FieldVisit] = []
+        self.notes: dict = NOTES[demo_locale()]
 
     def event(self, case, facts: events.EventFacts, at, actor=None, notes=""):
         """A timeline line of the same code and facts as the service that does the thing writes."""
@@ -220,7 +249,7 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
                 answered_by=AnsweredBy.NOBODY,
                 outcome=Outcome.MESSAGE_SENT,
                 occurred_at=at,
-                notes="Automatic overdue reminder.",
+                notes=history.notes["reminder"],
             )
             history.contacts.append(contact)
             history.contact_events.append(
@@ -250,7 +279,7 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
             answered_by=answered,
             outcome=outcome,
             duration_seconds=0 if answered == AnsweredBy.NOBODY else rng.randint(40, 420),
-            notes=NOTES.get(outcome, ""),
+            notes=history.notes.get(outcome, ""),
             occurred_at=at,
             actor=collector,
         )
@@ -286,7 +315,7 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
                 answered_by=AnsweredBy.THIRD_PARTY,
                 outcome=Outcome.THIRD_PARTY_REACHED,
                 duration_seconds=rng.randint(30, 120),
-                notes="Asked only how to reach the borrower; the debt was not mentioned.",
+                notes=history.notes["third_party"],
                 occurred_at=at_third,
                 actor=collector,
             )
@@ -377,7 +406,7 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
             Hold(
                 case=case,
                 kind=HoldKind.DISPUTE,
-                reason="Borrower says the goods never arrived; merchant asked for the delivery proof.",
+                reason=history.notes["dispute"],
                 started_at=at,
                 started_by=collector,
                 review_on=today + datetime.timedelta(days=rng.randint(3, 14)),
@@ -393,7 +422,7 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
     elif rng.random() < 0.01:
         at = _local_moment(max(start_day, today - datetime.timedelta(days=rng.randint(1, 20))), zone, rng)
         history.holds.append(
-            Hold(case=case, kind=HoldKind.CEASE_CONTACT, reason="Written request to stop calls.", started_at=at)
+            Hold(case=case, kind=HoldKind.CEASE_CONTACT, reason=history.notes["cease_contact"], started_at=at)
         )
         history.event(
             case, events.hold_placed(hold_id=None, kind=HoldKind.CEASE_CONTACT), at, notes=history.holds[-1].reason
@@ -422,7 +451,7 @@ def _hardship_arrangement(case, *, rng, at, today, history, staff, actor):
         total_to_pay=balance,
         waived_penalty=case.overdue_penalty if not pending else Decimal("0.00"),
         concession=case.overdue_penalty if not pending else Decimal("0.00"),
-        notes="Hardship: three monthly payments of the overdue amount.",
+        notes=history.notes["hardship_plan"],
         requested_at=at,
         requested_by=actor,
         decided_at=None if pending else at + datetime.timedelta(hours=2),
@@ -476,7 +505,7 @@ def _field_visit(case, *, rng, today, history, staff, zone):
         province=borrower.province,
         city=borrower.city,
         district=borrower.district,
-        reason="No right-party contact for weeks; confirm the borrower lives at the address.",
+        reason=history.notes["visit_reason"],
         preferred_on=requested_on + datetime.timedelta(days=3),
         requested_at=requested_at,
         requested_by=case.assigned_to,
@@ -500,11 +529,7 @@ def _field_visit(case, *, rng, today, history, staff, zone):
         visit.met = AnsweredBy.BORROWER if rng.random() < 0.6 else AnsweredBy.NOBODY
         visit.outcome = Outcome.RIGHT_PARTY_CONTACT if visit.met == AnsweredBy.BORROWER else Outcome.NO_ANSWER
         visit.was_recorded = True
-        visit.report_notes = (
-            "Met the borrower at home; explained the overdue amount and the options."
-            if visit.met == AnsweredBy.BORROWER
-            else "Nobody at home; neighbour confirmed the borrower still lives here."
-        )
+        visit.report_notes = history.notes["visit_met" if visit.met == AnsweredBy.BORROWER else "visit_not_met"]
     history.visits.append(visit)
     history.event(
         case,
