@@ -1,4 +1,7 @@
 """
+Collection's tables: the queues' (CaseQueueTable), the approval queue's
+(ApprovalTable) and the team lead's visit requests (VisitRequestTable).
+
 The queues' table: one dense row per case, every column sortable except the
 checkbox. Sorting always ends on the id so that pages never overlap.
 
@@ -11,6 +14,7 @@ Python too).
 """
 
 import django_tables2 as tables
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -19,7 +23,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.templatetags.arrears import money
-from collection.models import Case, CaseStatus, Stage
+from collection.models import Arrangement, Case, CaseStatus, FieldVisit, Stage
+from collection.services import arrangements as arrangement_services
 
 DASH = "—"
 
@@ -156,3 +161,140 @@ def _when(moment) -> str:
     if moment is None:
         return DASH
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+# --- The approval queue (collection/views/arrangements.py) ---------------------------------------
+
+
+class ApprovalTable(tables.Table):
+    requested_at = tables.DateTimeColumn(verbose_name=_("Requested"), format="SHORT_DATETIME_FORMAT")
+    case = tables.Column(
+        verbose_name=_("Case"),
+        order_by=("case_id",),
+        linkify=lambda record: reverse("collection:case_detail", args=[record.case_id]),
+    )
+    borrower = tables.Column(verbose_name=_("Borrower"), accessor="case__borrower__name", orderable=False)
+    kind = tables.Column(verbose_name=_("Kind"))
+    balance_at_start = tables.Column(verbose_name=_("Balance"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    total_to_pay = tables.Column(verbose_name=_("To pay"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    concession = tables.Column(verbose_name=_("Concession"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    share = tables.Column(
+        verbose_name=_("Share"),
+        empty_values=(),
+        orderable=False,
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+    requested_by = tables.Column(verbose_name=_("Requested by"), default="—", orderable=False)
+    notes = tables.Column(verbose_name=_("Notes"), default="", orderable=False)
+    actions = tables.Column(verbose_name=_("Decision"), empty_values=(), orderable=False)
+
+    class Meta:
+        model = Arrangement
+        fields = (
+            "requested_at",
+            "case",
+            "borrower",
+            "kind",
+            "balance_at_start",
+            "total_to_pay",
+            "concession",
+            "share",
+            "requested_by",
+            "notes",
+            "actions",
+        )
+        attrs = {"class": "dense", "data-testid": "approvals"}
+        row_attrs = {"id": lambda record: f"arrangement-{record.pk}"}
+        order_by = ("requested_at",)
+        empty_text = _("Nothing waits for your decision.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def render_balance_at_start(self, value, record):
+        return money(value, record.currency)
+
+    def render_total_to_pay(self, value, record):
+        return money(value, record.currency)
+
+    def render_concession(self, value, record):
+        return money(value, record.currency)
+
+    def render_share(self, record):
+        share = arrangement_services.concession_share(record)
+        return "—" if share is None else f"{share * 100:.1f} %"
+
+    def render_notes(self, value):
+        return value if len(value) <= 80 else value[:79] + "…"
+
+    def render_actions(self, record):
+        return render_to_string(
+            "collection/arrangements/_decide_actions.html",
+            {
+                "arrangement": record,
+                "within_limit": arrangement_services.arrangement_within_limit(self.user, record),
+                "own": record.requested_by_id == self.user.pk,
+            },
+            request=getattr(self, "request", None),
+        )
+
+
+# --- The team lead's visit requests (collection/views/visits.py) ---------------------------------
+
+
+class VisitRequestTable(tables.Table):
+    requested_at = tables.DateTimeColumn(verbose_name=_("Requested"), format="SHORT_DATETIME_FORMAT")
+    case = tables.Column(
+        verbose_name=_("Case"),
+        order_by=("case_id",),
+        linkify=lambda record: reverse("collection:case_detail", args=[record.case_id]),
+    )
+    borrower = tables.Column(verbose_name=_("Borrower"), accessor="case__borrower__name", orderable=False)
+    overdue = tables.Column(
+        verbose_name=_("Overdue"),
+        accessor="case__overdue_total",
+        order_by=("case__overdue_total",),
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+    district = tables.Column(verbose_name=_("District"))
+    address = tables.Column(verbose_name=_("Address"), orderable=False)
+    reason = tables.Column(verbose_name=_("Why"), orderable=False)
+    preferred_on = tables.DateColumn(verbose_name=_("Preferred"), format="SHORT_DATE_FORMAT", default="—")
+    requested_by = tables.Column(verbose_name=_("Requested by"), default="—", orderable=False)
+    actions = tables.Column(verbose_name=_("Schedule or reject"), empty_values=(), orderable=False)
+
+    class Meta:
+        model = FieldVisit
+        fields = (
+            "requested_at",
+            "case",
+            "borrower",
+            "overdue",
+            "district",
+            "address",
+            "reason",
+            "preferred_on",
+            "requested_by",
+            "actions",
+        )
+        attrs = {"class": "dense", "data-testid": "visit-requests"}
+        row_attrs = {"id": lambda record: f"visit-{record.pk}"}
+        order_by = ("requested_at",)
+        empty_text = _("No visit waits for a decision.")
+
+    def __init__(self, *args, agents, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents = agents
+        self.today = today
+
+    def render_overdue(self, value, record):
+        return money(value, record.case.currency)
+
+    def render_actions(self, record):
+        day = record.scheduled_on or max(record.preferred_on or self.today, self.today)
+        return render_to_string(
+            "collection/visits/_schedule_actions.html",
+            {"visit": record, "agents": self.agents, "day": day, "today": self.today},
+            request=getattr(self, "request", None),
+        )

@@ -1,12 +1,13 @@
 """Collection's pages, one list of routes per area (collection/views/<area>.py)."""
 
-from collection.views import arrangements, case, portfolios, queues, visits
+from collection.views import arrangements, case, case_actions, portfolios, queues, visits
 
 app_name = "collection"
 
 urlpatterns = [
     *queues.urlpatterns,
     *case.urlpatterns,
+    *case_actions.urlpatterns,
     *arrangements.urlpatterns,
     *visits.urlpatterns,
     *portfolios.urlpatterns,

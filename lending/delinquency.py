@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,8 @@ STATUSES_WITHOUT_ACCRUAL = (CreditAccount.Status.CHARGED_OFF, CreditAccount.Stat
 NIGHTLY_WORK_MEM = "256MB"
 # pg_try_advisory_xact_lock key: "nightly" in ASCII.
 ADVISORY_LOCK_KEY = 0x6E696768746C79
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -122,6 +125,22 @@ def _tables() -> dict[str, str]:
 
 
 # --- a. Penalty and late fee, within the cap -----------------------------------------
+
+
+def charges_cap(installment: Installment, annual_rate: Decimal, as_of: date) -> Decimal:
+    """
+    The most interest, fees and penalty an installment may carry on `as_of`:
+    its principal × the product's annual cap rate × the days since it was lent
+    / 365, rounded half up to the cent, never below zero.
+
+    The accrual below computes the same cap in SQL (`cap` in `_accrual_sql`);
+    the two must agree to the cent, or the case page would show a headroom
+    the nightly run does not leave (tests/lending/test_delinquency.py
+    compares them). Change one, change the other.
+    """
+    days = max((as_of - installment.lent_on).days, 0)
+    cap = installment.principal_due * annual_rate * days / Decimal(365)
+    return max(cap.quantize(CENT, rounding=ROUND_HALF_UP), ZERO)
 
 
 def _accrual_sql(d: Dialect) -> str:

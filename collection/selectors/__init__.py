@@ -1,43 +1,17 @@
 """
-Reads of collection, scoped once, here, to what a user may see:
+Reads of collection, scoped once, to what a user may see (cases.py says
+who sees what). Every page's reads are here, a module per area:
 
-- a collector: the cases assigned to them and to their team;
-- a team lead: the cases of every team they lead (and their own team's);
-- a field agent: the cases they have a visit for;
-- managers, legal officers and administrators (VIEW_ALL_CASES): every case;
-- anyone else (agency agents until placements exist): none.
+- cases.py: the scope itself (`cases_visible_to`, `case_visible_get`);
+- queues.py: the queues (my queue, team queue, unassigned pool);
+- reassignment.py: whom a team lead may move cases to, and which cases;
+- case_page.py: the case page (the case, its balance panels, the borrower);
+- approvals.py: arrangements and the approval queue;
+- visits.py: field visits (the team lead's list, the agent's day);
+- borrowers.py: the borrowers lending may show (registered in apps.py).
 """
 
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
+from collection.selectors.cases import case_visible_get, cases_visible_to
+from collection.selectors.visits import visits_visible_to
 
-from accounts.permissions import Capability, user_can
-from collection.models import Case, FieldVisit
-
-
-def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    cases = Case.objects.all() if queryset is None else queryset
-    if not user_can(user, Capability.VIEW_CASES):
-        return cases.none()
-    if user_can(user, Capability.VIEW_ALL_CASES):
-        return cases
-    scope = Q(assigned_to=user)
-    team_ids = set(user.led_teams.values_list("id", flat=True))
-    if user.team_id:
-        team_ids.add(user.team_id)
-    if team_ids:
-        scope |= Q(team_id__in=team_ids)
-    if user_can(user, Capability.VISIT_BORROWERS):
-        # A field agent sees a case through their visits only.
-        return cases.filter(visits__agent=user).distinct()
-    return cases.filter(scope)
-
-
-def case_visible_get(user, pk: int, queryset: QuerySet | None = None) -> Case:
-    """The case if the user may see it, else 404 (never 403: an outsider learns nothing)."""
-    return get_object_or_404(cases_visible_to(user, queryset), pk=pk)
-
-
-def visits_visible_to(user) -> QuerySet:
-    """The field visits of the cases the user may see."""
-    return FieldVisit.objects.filter(case__in=cases_visible_to(user))
+__all__ = ["case_visible_get", "cases_visible_to", "visits_visible_to"]

@@ -2,16 +2,12 @@
 The collector's queues: my queue, the team queue and the unassigned pool; the
 Next case button; the team lead's bulk reassignment.
 
-Every queue reads through collection.selectors.cases_visible_to, pages
-without counting (LazyPaginator) and, when htmx asks for the table only
-(HX-Target: results), answers with the table alone.
+Every queue reads through collection/selectors/queues.py (scoped by
+cases_visible_to), pages without counting (LazyPaginator) and, when htmx
+asks for the table only (HX-Target: results), answers with the table alone.
 """
 
-from dataclasses import dataclass
-
-from django import forms
 from django.contrib import messages
-from django.db.models import Q, QuerySet
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
@@ -23,54 +19,23 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
-from accounts.models import Team, User
-from accounts.permissions import ROLE_CAPABILITIES, Capability, CapabilityRequiredMixin, capability_required, user_can
-from accounts.selectors import teams_visible_to
+from accounts.permissions import Capability, CapabilityRequiredMixin, capability_required, user_can
 from collection.errors import CollectionError
-from collection.filters import CaseQueueFilter, QuickSelect
-from collection.models import CaseStatus
-from collection.selectors import cases_visible_to
+from collection.filters import CaseQueueFilter
+from collection.forms import BulkReassignForm
+from collection.selectors.queues import (
+    MY_QUEUE,
+    TEAM_QUEUE,
+    UNASSIGNED_POOL,
+    Queue,
+    queue_cases,
+    queue_teams,
+    queues_for,
+)
 from collection.services.next_case import NO_CASE_DUE, next_case_take
 from collection.tables import CaseQueueTable
 
 PER_PAGE = 50
-
-REASSIGN_NOTHING_SELECTED = _("Select at least one case.")
-REASSIGN_NO_TARGET = _("Choose a collector or a team to move the cases to.")
-REASSIGN_TWO_TARGETS = _("Choose a collector or a team, not both.")
-
-
-@dataclass(frozen=True)
-class Queue:
-    key: str
-    title: str
-    url_name: str
-    capability: str
-    intro: str
-
-
-MY_QUEUE = Queue(
-    "mine",
-    _("My queue"),
-    "collection:my_queue",
-    Capability.WORK_CASES,
-    _("The open cases assigned to you, most urgent first."),
-)
-TEAM_QUEUE = Queue(
-    "team",
-    _("Team queue"),
-    "collection:team_queue",
-    Capability.WORK_CASES,
-    _("The open cases of your team (of every team you lead), most urgent first."),
-)
-UNASSIGNED_POOL = Queue(
-    "unassigned",
-    _("Unassigned cases"),
-    "collection:unassigned_pool",
-    Capability.REASSIGN_CASES,
-    _("Open cases that no collector works yet: select them and assign them below."),
-)
-QUEUES = (MY_QUEUE, TEAM_QUEUE, UNASSIGNED_POOL)
 
 # Preset filters shown above a queue: one click to the cases that need attention today.
 QUICK_FILTERS = (
@@ -79,80 +44,6 @@ QUICK_FILTERS = (
     (_("Broken promise"), "broken_promise=on"),
     (_("No contact in 7 days"), "no_contact_days=7"),
 )
-
-
-def user_teams(user) -> QuerySet[Team]:
-    """The teams the team filter offers: every team with VIEW_ALL_CASES, else the user's own and those they lead."""
-    if user_can(user, Capability.VIEW_ALL_CASES):
-        return Team.objects.filter(is_active=True)
-    return Team.objects.filter(Q(lead=user) | Q(pk=user.team_id)) if user.team_id else user.led_teams.all()
-
-
-def queue_cases(*, user, queue: Queue) -> QuerySet:
-    """
-    The cases of one queue, closed ones included (the filter leaves them out unless asked). The team
-    queue is everything the user may see (cases_visible_to): their team's cases, those of every team
-    they lead, and their own; with VIEW_ALL_CASES, every case.
-    """
-    cases = cases_visible_to(user).select_related("borrower", "assigned_to")
-    if queue is MY_QUEUE:
-        return cases.filter(assigned_to=user)
-    if queue is UNASSIGNED_POOL:
-        return cases.filter(assigned_to__isnull=True)
-    # No second team filter on top of the visible scope: PostgreSQL would count the same condition
-    # twice, underestimate the rows ten times and pick a slow plan (bench/queue_page.py).
-    return cases
-
-
-def reassign_targets(user) -> tuple[QuerySet[User], QuerySet[Team]]:
-    """Whom the user may move cases to: the working members of the teams they see, and those teams."""
-    teams = teams_visible_to(user)
-    working_roles = [role for role, capabilities in ROLE_CAPABILITIES.items() if Capability.WORK_CASES in capabilities]
-    collectors = (
-        User.objects.filter(is_active=True, team__in=teams, role__in=working_roles)
-        .select_related("team")
-        .order_by("team__name", "username")
-    )
-    return collectors, teams
-
-
-class CollectorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj} ({obj.team})"
-
-
-class BulkReassignForm(forms.Form):
-    """The selected cases (`case`, one per ticked row) and where they go."""
-
-    to_user = CollectorChoiceField(
-        label=_("To collector"), queryset=User.objects.none(), required=False, widget=QuickSelect
-    )
-    to_team = forms.ModelChoiceField(
-        label=_("or to team"), queryset=Team.objects.none(), required=False, widget=QuickSelect
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields["to_user"].queryset, self.fields["to_team"].queryset = reassign_targets(user)
-        self.fields["to_user"].empty_label = _("Collector…")
-        self.fields["to_team"].empty_label = _("Team…")
-
-    def clean(self):
-        data = super().clean()
-        # Only the open cases the user may see; any other id is dropped without a word (as a 404 would).
-        ids = {int(pk) for pk in self.data.getlist("case") if pk.isdigit()}
-        visible = cases_visible_to(self.user).exclude(status=CaseStatus.CLOSED).filter(pk__in=ids)
-        data["case_ids"] = sorted(visible.values_list("pk", flat=True)) if ids else []
-        if not data["case_ids"]:
-            raise forms.ValidationError(REASSIGN_NOTHING_SELECTED)
-        if self.errors:
-            return data  # an unknown collector or team: that error says it all
-        if not data.get("to_user") and not data.get("to_team"):
-            raise forms.ValidationError(REASSIGN_NO_TARGET)
-        if data.get("to_user") and data.get("to_team"):
-            raise forms.ValidationError(REASSIGN_TWO_TARGETS)
-        return data
 
 
 class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
@@ -176,11 +67,7 @@ class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        user = self.request.user
-        choose_team = self.queue is not MY_QUEUE and (
-            user_can(user, Capability.VIEW_ALL_CASES) or user_can(user, Capability.VIEW_LED_TEAMS)
-        )
-        kwargs["teams"] = user_teams(user).order_by("name") if choose_team else None
+        kwargs["teams"] = queue_teams(user=self.request.user, queue=self.queue)
         return kwargs
 
     def get_table_kwargs(self):
@@ -203,7 +90,7 @@ class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
         context["queue"] = self.queue
         if self.partial():
             return context
-        context["queues"] = [queue for queue in QUEUES if user_can(self.request.user, queue.capability)]
+        context["queues"] = queues_for(self.request.user)
         context["quick_filters"] = QUICK_FILTERS
         if self.can_reassign:
             context["reassign_form"] = BulkReassignForm(user=self.request.user)

@@ -8,30 +8,29 @@ agent's visit is a 404.
 
 import datetime
 
-import django_tables2 as tables
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import LazyPaginator, RequestConfig
 
 from accounts.permissions import Capability, capability_required
-from accounts.templatetags.arrears import money
 from collection.errors import CollectionError
-from collection.models import Case, FieldVisit, VisitStatus
-from collection.selectors import case_visible_get, visits_visible_to
-from collection.services import visits as services
-from collection.views.dialogs import dialog_done
-from collection.visit_forms import (
-    VisitDayForm,
-    VisitRejectForm,
-    VisitReportForm,
-    VisitRequestForm,
-    VisitScheduleForm,
+from collection.forms import VisitDayForm, VisitRejectForm, VisitReportForm, VisitRequestForm, VisitScheduleForm
+from collection.models import Case, VisitStatus
+from collection.selectors import case_visible_get
+from collection.selectors.visits import (
+    agent_day_visits,
+    agent_visit_get,
     field_agents,
+    visit_open_for,
+    visit_visible_get,
+    visits_to_decide,
 )
+from collection.services import visits as services
+from collection.tables import VisitRequestTable
+from collection.views.dialogs import dialog_done
 from lending.masking import borrower_name_for
 
 REQUESTED = _("The visit was requested; a team lead will schedule it.")
@@ -66,7 +65,7 @@ def visit_request(request, pk):
     context = {
         "case": case,
         "form": form,
-        "open_visit": case.visits.filter(status__in=services.OPEN_STATUSES).first(),
+        "open_visit": visit_open_for(case),
     }
     template = "collection/visits/_request_form.html" if request.htmx else "collection/visits/request.html"
     return render(request, template, context)
@@ -75,73 +74,13 @@ def visit_request(request, pk):
 # --- The team lead's list ----------------------------------------------------------------------
 
 
-class VisitRequestTable(tables.Table):
-    requested_at = tables.DateTimeColumn(verbose_name=_("Requested"), format="SHORT_DATETIME_FORMAT")
-    case = tables.Column(
-        verbose_name=_("Case"),
-        order_by=("case_id",),
-        linkify=lambda record: reverse("collection:case_detail", args=[record.case_id]),
-    )
-    borrower = tables.Column(verbose_name=_("Borrower"), accessor="case__borrower__name", orderable=False)
-    overdue = tables.Column(
-        verbose_name=_("Overdue"),
-        accessor="case__overdue_total",
-        order_by=("case__overdue_total",),
-        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
-    )
-    district = tables.Column(verbose_name=_("District"))
-    address = tables.Column(verbose_name=_("Address"), orderable=False)
-    reason = tables.Column(verbose_name=_("Why"), orderable=False)
-    preferred_on = tables.DateColumn(verbose_name=_("Preferred"), format="SHORT_DATE_FORMAT", default="—")
-    requested_by = tables.Column(verbose_name=_("Requested by"), default="—", orderable=False)
-    actions = tables.Column(verbose_name=_("Schedule or reject"), empty_values=(), orderable=False)
-
-    class Meta:
-        model = FieldVisit
-        fields = (
-            "requested_at",
-            "case",
-            "borrower",
-            "overdue",
-            "district",
-            "address",
-            "reason",
-            "preferred_on",
-            "requested_by",
-            "actions",
-        )
-        attrs = {"class": "dense", "data-testid": "visit-requests"}
-        row_attrs = {"id": lambda record: f"visit-{record.pk}"}
-        order_by = ("requested_at",)
-        empty_text = _("No visit waits for a decision.")
-
-    def __init__(self, *args, agents, today, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.agents = agents
-        self.today = today
-
-    def render_overdue(self, value, record):
-        return money(value, record.case.currency)
-
-    def render_actions(self, record):
-        day = record.scheduled_on or max(record.preferred_on or self.today, self.today)
-        return render_to_string(
-            "collection/visits/_schedule_actions.html",
-            {"visit": record, "agents": self.agents, "day": day, "today": self.today},
-            request=getattr(self, "request", None),
-        )
-
-
 @capability_required(Capability.APPROVE_ARRANGEMENTS)
 @require_http_methods(["GET"])
 def visit_requests(request):
     status_key = request.GET.get("status", "requested")
     status = LIST_STATUSES.get(status_key, VisitStatus.REQUESTED)
-    visits = (
-        visits_visible_to(request.user).filter(status=status).select_related("case", "case__borrower", "requested_by")
-    )
     today = services.lender_today()
-    table = VisitRequestTable(visits, agents=list(field_agents()), today=today)
+    table = VisitRequestTable(visits_to_decide(request.user, status), agents=list(field_agents()), today=today)
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
     return render(
         request,
@@ -171,7 +110,7 @@ def _form_error(form) -> str:
 @capability_required(Capability.APPROVE_ARRANGEMENTS)
 @require_POST
 def visit_schedule(request, pk):
-    visit = get_object_or_404(visits_visible_to(request.user).select_related("case"), pk=pk)
+    visit = visit_visible_get(request.user, pk)
     form = VisitScheduleForm(request.POST)
     if not form.is_valid():
         return _decision_response(request, visit, error=_form_error(form))
@@ -190,7 +129,7 @@ def visit_schedule(request, pk):
 @capability_required(Capability.APPROVE_ARRANGEMENTS)
 @require_POST
 def visit_reject(request, pk):
-    visit = get_object_or_404(visits_visible_to(request.user).select_related("case"), pk=pk)
+    visit = visit_visible_get(request.user, pk)
     form = VisitRejectForm(request.POST)
     if not form.is_valid():
         return _decision_response(request, visit, error=_form_error(form))
@@ -209,15 +148,7 @@ def visit_reject(request, pk):
 def visit_day(request):
     form = VisitDayForm(request.GET or None)
     day = (form.cleaned_data.get("day") if form.is_valid() else None) or services.lender_today()
-    visits = list(
-        FieldVisit.objects.filter(
-            agent=request.user, scheduled_on=day, status__in=[VisitStatus.SCHEDULED, VisitStatus.DONE]
-        )
-        .select_related("case", "case__borrower")
-        .order_by("district", "address", "id")
-    )
-    for visit in visits:
-        visit.borrower_name = borrower_name_for(request.user, visit.case.borrower.name)
+    visits = agent_day_visits(request.user, day)
     return render(
         request,
         "collection/visits/day.html",
@@ -236,9 +167,7 @@ def visit_day(request):
 @capability_required(Capability.VISIT_BORROWERS)
 @require_http_methods(["GET", "POST"])
 def visit_report(request, pk):
-    visit = get_object_or_404(
-        FieldVisit.objects.select_related("case", "case__borrower", "case__portfolio"), pk=pk, agent=request.user
-    )
+    visit = agent_visit_get(request.user, pk)
     form = None
     if visit.status == VisitStatus.SCHEDULED:
         if request.method == "POST":

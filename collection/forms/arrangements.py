@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from collection.forms.widgets import DateInput
 from collection.models import ArrangementKind
 from collection.services.arrangements import (
     MAX_DAYS_TO_PAY,
@@ -23,13 +24,6 @@ from collection.services.arrangements import (
 ROW_INCOMPLETE = _("Give both the date and the amount of installment {number}.")
 PLAN_NO_ROWS = _("Give the plan at least one installment.")
 SUGGESTED_PLAN_INSTALLMENTS = 3
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _money_field(label, **kwargs):

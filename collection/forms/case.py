@@ -14,14 +14,15 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
+from collection.forms.widgets import DateInput
 from collection.models import AnsweredBy, Channel, Direction, HoldKind, LatenessReason, Outcome
+from collection.selectors.case_page import contact_value_masked
 from collection.services.contacts import (
     CONTACT_MOST_SECONDS,
     HARDSHIP_REVIEW_AFTER_DAYS,
     MESSAGE_CHANNELS,
     NOTE_MOST_CHARACTERS,
     OUTCOMES_BY_ANSWER,
-    PHONE_KINDS,
     PLACEABLE_HOLD_KINDS,
 )
 from collection.services.promises import PROMISE_SERIES_MOST_PARTS, lender_today, promise_last_day
@@ -37,31 +38,7 @@ EVIDENCE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "webp"]
 DURATION_PATTERN = re.compile(r"^\s*(?:(\d{1,3}):([0-5]?\d)|(\d{1,5}))\s*$")
 
 
-# --- Showing contact details masked ------------------------------------------------------
-
-
-def mask_phone(number: str) -> str:
-    """Keep the first three and the last four digits: 13800001111 -> 138****1111."""
-    if len(number) <= 7:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
-def mask_email(address: str) -> str:
-    """Keep the first letter and the domain: wang.xm@example.com -> w*****@example.com."""
-    local, at, domain = address.partition("@")
-    if not at:
-        return "*" * len(address)
-    return local[:1] + "*" * max(len(local) - 1, 3) + "@" + domain
-
-
-def contact_value_masked(point: ContactPoint) -> str:
-    """A phone number or e-mail address as staff see it by default; addresses are shown whole (visits need them)."""
-    if point.kind in PHONE_KINDS:
-        return mask_phone(point.value)
-    if point.kind == ContactPoint.Kind.EMAIL:
-        return mask_email(point.value)
-    return point.value
+# --- Contact points, masked -------------------------------------------------------------------
 
 
 def contact_point_label(point: ContactPoint) -> str:
@@ -72,14 +49,7 @@ def contact_point_label(point: ContactPoint) -> str:
     return label
 
 
-# --- Widgets ----------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+# --- Evidence ---------------------------------------------------------------------------------
 
 
 def _evidence_field():

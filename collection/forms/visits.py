@@ -12,53 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import Role
 from collection.errors import CollectionError
+from collection.forms.widgets import DateInput, DateTimeInput, MultipleFileField
 from collection.models import AnsweredBy, Outcome
+from collection.selectors.visits import field_agents
 from collection.services import visits as services
 
 OTHER_ADDRESS = "other"
 ADDRESS_NEEDED = _("Type the address to visit.")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
-
-
-def field_agents():
-    return (
-        User.objects.filter(role=Role.FIELD_AGENT, is_active=True)
-        .select_related("team")
-        .order_by("team__name", "first_name", "last_name", "username")
-    )
 
 
 class VisitRequestForm(forms.Form):
