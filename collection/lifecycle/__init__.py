@@ -28,7 +28,7 @@ And what the steps share:
 - statements.py  — `NightStatements`: the night's parameters and cursor
                    calls; the table names `T`; `OPEN`.
 - timeline.py    — every CaseEvent row the lifecycle writes
-                   (`case_events_write`) and the summary texts.
+                   (`case_events_write`), by code and facts.
 - report.py      — `LifecycleReport`, step timing, the log lines.
 - The SQL that differs between PostgreSQL and SQLite: lending/sql.py.
 

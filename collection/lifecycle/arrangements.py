@@ -12,7 +12,7 @@ the case's active arrangements.
 """
 
 from collection.lifecycle.statements import NightStatements, T
-from collection.lifecycle.timeline import case_events_write, label_sql, summary_sql
+from collection.lifecycle.timeline import case_events_write
 from collection.models import ArrangementInstallment, ArrangementStatus, EventKind
 from lending.models import Payment
 from lending.sql import Dialect
@@ -50,19 +50,18 @@ def _installments_fresh_sql(d: Dialect) -> str:
     """  # noqa: S608 (only our table names and constants are interpolated)
 
 
-def arrangements_end(run: NightStatements, *, condition: str, status: str, code: str, template: str) -> int:
+def arrangements_end(run: NightStatements, *, condition: str, status: str, code: str) -> int:
     """
     End the active arrangements `r` that meet `condition` with `status`, each
-    with a timeline line (`code`, summary `template`); how many ended.
+    with a timeline line of `code`; how many ended.
     """
     d = run.dialect
     case_events_write(
         run,
         kind=EventKind.ARRANGEMENT,
+        code=f"'{code}'",
         case_id="r.case_id",
-        summary=summary_sql(template, kind=label_sql("r.kind", "kind")),
         data=d.json(
-            code=f"'{code}'",
             arrangement="r.id",
             arrangement_kind="r.kind",
             status=f"'{status}'",
@@ -91,17 +90,9 @@ def arrangements_track(run: NightStatements) -> tuple[dict[str, int], int, int]:
         case_events_write(
             run,
             kind=EventKind.ARRANGEMENT,
+            code=f"'installment_{status}'",
             case_id="f.case_id",
-            summary=summary_sql(
-                f"t_installment_{status}",
-                number=d.text("f.number"),
-                amount=d.money_text("f.amount"),
-                paid=d.money_text("f.paid_amount"),
-                currency="f.currency",
-                due_on=d.date_text("f.due_on"),
-            ),
             data=d.json(
-                code=f"'installment_{status}'",
                 arrangement="f.arrangement_id",
                 number="f.number",
                 amount=d.money_text("f.amount"),
@@ -128,9 +119,7 @@ def arrangements_track(run: NightStatements) -> tuple[dict[str, int], int, int]:
         ),
     }
     ended = {
-        status: arrangements_end(
-            run, condition=condition, status=status, code=f"arrangement_{status}", template=f"t_arrangement_{status}"
-        )
+        status: arrangements_end(run, condition=condition, status=status, code=f"arrangement_{status}")
         for status, condition in ending_when.items()
     }
     changed = {status: count for status, count in changed_rows}

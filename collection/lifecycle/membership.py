@@ -23,7 +23,7 @@ going.
 from collection.lifecycle.arrangements import arrangements_end
 from collection.lifecycle.stages import EARLY_STAGE_MAX_DAYS
 from collection.lifecycle.statements import OPEN, NightStatements, T
-from collection.lifecycle.timeline import case_events_write, label_sql, summary_sql
+from collection.lifecycle.timeline import case_events_write
 from collection.models import ArrangementKind, ArrangementStatus, CaseStatus, CloseOutcome, EventKind, Stage
 
 
@@ -88,11 +88,9 @@ def accounts_join(run: NightStatements) -> int:
     case_events_write(
         run,
         kind=EventKind.ACCOUNT,
+        code="'account_joined'",
         case_id="c.id",
-        summary=summary_sql("t_joined", account="a.external_id", days=d.text("a.days_past_due")),
-        data=d.json(
-            code="'account_joined'", account="a.external_id", account_id="a.id", days_past_due="a.days_past_due"
-        ),
+        data=d.json(account="a.external_id", account_id="a.id", days_past_due="a.days_past_due"),
         source=source,
     )
     return run.execute(
@@ -110,23 +108,21 @@ def accounts_leave(run: NightStatements) -> int:
         JOIN {T["case"]} c ON c.id = m.case_id
         WHERE m.left_on IS NULL AND a.days_past_due = 0 AND c.{OPEN}
     """  # noqa: S608
-    _accounts_left_events(run, case_id="c.id", template="t_left", days_past_due="0", source=cured)
+    _accounts_left_events(run, case_id="c.id", code="account_left", days_past_due="0", source=cured)
     return run.execute(
         f"UPDATE {T['member']} AS mm SET left_on = {d.as_of} "  # noqa: S608
         f"FROM (SELECT m.id {cured}) f WHERE mm.id = f.id"
     )
 
 
-def _accounts_left_events(run: NightStatements, *, case_id: str, template: str, days_past_due: str, source: str):
-    """The timeline line of each account `a` leaving its case (one per row of `source`)."""
+def _accounts_left_events(run: NightStatements, *, case_id: str, code: str, days_past_due: str, source: str):
+    """The timeline line (`code`) of each account `a` leaving its case (one per row of `source`)."""
     case_events_write(
         run,
         kind=EventKind.ACCOUNT,
+        code=f"'{code}'",
         case_id=case_id,
-        summary=summary_sql(template, account="a.external_id"),
-        data=run.dialect.json(
-            code="'account_left'", account="a.external_id", account_id="a.id", days_past_due=days_past_due
-        ),
+        data=run.dialect.json(account="a.external_id", account_id="a.id", days_past_due=days_past_due),
         source=source,
     )
 
@@ -153,9 +149,9 @@ def cases_close(run: NightStatements) -> dict[str, int]:
     case_events_write(
         run,
         kind=EventKind.STATUS,
+        code="'closed'",
         case_id="x.id",
-        summary=summary_sql("t_closed", outcome=label_sql("x.outcome", "outcome")),
-        data=d.json(code="'closed'", **{"from": "x.status"}, to=f"'{CaseStatus.CLOSED}'", outcome="x.outcome"),
+        data=d.json(**{"from": "x.status"}, to=f"'{CaseStatus.CLOSED}'", outcome="x.outcome"),
         source=f"FROM {cases}",
     )
     run.execute(
@@ -173,14 +169,13 @@ def cases_close(run: NightStatements) -> dict[str, int]:
         condition=f"r.case_id IN ({closed_today})",
         status=ArrangementStatus.COMPLETED,
         code="arrangement_ended",
-        template="t_arrangement_ended",
     )
     leaving = (
         f"FROM {T['member']} m JOIN {T['account']} a ON a.id = m.account_id "
         f"WHERE m.left_on IS NULL AND m.case_id IN ({closed_today})"
     )
     _accounts_left_events(
-        run, case_id="m.case_id", template="t_left_closed", days_past_due="a.days_past_due", source=leaving
+        run, case_id="m.case_id", code="account_left_closed", days_past_due="a.days_past_due", source=leaving
     )
     run.execute(
         f"UPDATE {T['member']} AS mm SET left_on = {d.as_of} "  # noqa: S608

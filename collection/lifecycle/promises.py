@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count
 
 from collection.lifecycle.statements import NightStatements, T, day_start
-from collection.lifecycle.timeline import case_events_write, summary_sql
+from collection.lifecycle.timeline import case_events_write
 from collection.models import Case, CaseAccount, EventKind, PromiseStatus, PromiseToPay
 from lending.models import Payment
 from lending.sql import chunks
@@ -154,20 +154,12 @@ def _promises_write(run: NightStatements, decided: list[PromiseToPay]) -> None:
             "currency": "p.currency",
             "due_on": d.date_text("p.due_on"),
         }
-        summary = (
-            "CASE p.status "
-            + " ".join(
-                f"WHEN '{status}' THEN {summary_sql(f't_promise_{status}', **fields)}"
-                for status in (PromiseStatus.KEPT, PromiseStatus.PARTLY_KEPT, PromiseStatus.BROKEN)
-            )
-            + " END"
-        )
         case_events_write(
             run,
             kind=EventKind.PROMISE,
+            code="'promise_' || p.status",  # promise_kept, promise_partly_kept, promise_broken
             case_id="p.case_id",
-            summary=summary,
-            data=d.json(code="'promise_' || p.status", promise="p.id", status="p.status", **fields),
+            data=d.json(promise="p.id", status="p.status", **fields),
             source=f"FROM {T['promise']} p WHERE p.id IN (SELECT v.column1 FROM {decisions})",  # noqa: S608
             params=params,
         )

@@ -9,7 +9,7 @@ timeline line.
 """
 
 from collection.lifecycle.statements import OPEN, NightStatements, T
-from collection.lifecycle.timeline import case_events_write, label_sql, summary_sql
+from collection.lifecycle.timeline import case_events_write
 from collection.models import CaseStatus, EventKind, Stage
 from lending.sql import Dialect
 
@@ -28,9 +28,9 @@ def stages_write(run: NightStatements) -> tuple[int, list[int]]:
     case_events_write(
         run,
         kind=EventKind.STATUS,
+        code="'opened'",
         case_id="c.id",
-        summary=summary_sql("t_opened", days=d.text("c.days_past_due"), stage=label_sql("c.stage", "stage")),
-        data=d.json(code="'opened'", to=f"'{CaseStatus.OPEN}'", stage="c.stage", days_past_due="c.days_past_due"),
+        data=d.json(to=f"'{CaseStatus.OPEN}'", stage="c.stage", days_past_due="c.days_past_due"),
         source=opened,
     )
     first = run.execute(
@@ -46,15 +46,9 @@ def stages_write(run: NightStatements) -> tuple[int, list[int]]:
         case_events_write(
             run,
             kind=EventKind.STAGE,
+            code="'stage_changed'",
             case_id="c.id",
-            summary=summary_sql(
-                "t_stage",
-                **{"from": label_sql("c.stage", "stage")},
-                to=f"%(label_stage_{Stage.LATE})s",
-                days=d.text("c.days_past_due"),
-            ),
             data=d.json(
-                code="'stage_changed'",
                 **{"from": "c.stage"},
                 to=f"'{Stage.LATE}'",
                 days_past_due="c.days_past_due",

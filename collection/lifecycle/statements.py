@@ -8,7 +8,6 @@ import datetime
 
 from django.db import connection
 
-from collection.lifecycle.timeline import timeline_texts
 from collection.models import (
     Arrangement,
     ArrangementInstallment,
@@ -67,7 +66,6 @@ class NightStatements:
             "now": connection.ops.adapt_datetimefield_value(now),
             "today_start": connection.ops.adapt_datetimefield_value(day_start(as_of)),
             "default_portfolio": default_portfolio,
-            **timeline_texts(),
         }
 
     def execute(self, sql: str, params: dict | None = None) -> int:

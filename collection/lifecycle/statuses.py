@@ -6,7 +6,7 @@ date of its next pending promise.
 """
 
 from collection.lifecycle.statements import OPEN, NightStatements, T
-from collection.lifecycle.timeline import case_events_write, label_sql, summary_sql
+from collection.lifecycle.timeline import case_events_write
 from collection.models import ArrangementStatus, CaseStatus, EventKind, PromiseStatus
 
 
@@ -30,8 +30,8 @@ def statuses_refresh(run: NightStatements) -> int:
     case_events_write(
         run,
         kind=EventKind.STATUS,
+        code="'status_changed'",
         case_id="x.id",
-        summary=summary_sql("t_status", **{"from": label_sql("x.old", "status")}, to=label_sql("x.new", "status")),
         data=d.json(**{"from": "x.old"}, to="x.new"),
         source=f"FROM {changes} WHERE x.old <> x.new",
     )

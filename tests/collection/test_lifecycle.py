@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from accounts.models import AuditEvent
 from collection.errors import CollectionError
@@ -41,6 +42,7 @@ from collection.models import (
 from collection.priority import priority_score
 from collection.services.cases import case_status_derive, case_status_refresh
 from collection.tasks import collection_nightly_task
+from collection.timeline import event_text
 from lending.delinquency import run_nightly
 from lending.services import payment_record
 from tests.collection.factories import HoldFactory, PortfolioFactory, PromiseToPayFactory
@@ -89,7 +91,8 @@ def events(case, kind=None):
     rows = CaseEvent.objects.filter(case=case).order_by("id")
     if kind:
         rows = rows.filter(kind=kind)
-    return [event.data for event in rows]
+    # Each line's code (a column) with its facts, as one dict to compare.
+    return [{"code": event.code, **event.data} for event in rows]
 
 
 # --- Opening ---------------------------------------------------------------------------------
@@ -218,6 +221,23 @@ def test_a_case_whose_accounts_cure_closes_as_cured():
     assert events(case, EventKind.STATUS)[-1] == {
         "code": "closed", "from": CaseStatus.OPEN, "to": CaseStatus.CLOSED, "outcome": CloseOutcome.CURED,
     }  # fmt: skip
+
+
+def test_every_line_the_run_writes_reads_in_the_readers_language_from_its_code():
+    late = account()
+    night(D(2026, 2, 10))
+    pay(late, "1012.50", at(D(2026, 2, 11)))
+    night(D(2026, 2, 12))
+    case = Case.objects.get(borrower=late.borrower)
+    lines = list(CaseEvent.objects.filter(case=case).order_by("id"))
+    assert {line.code for line in lines} >= {"opened", "account_joined", "account_left", "closed"}
+    assert all(line.summary == "" for line in lines)  # no sentence stored, in any language
+    with translation.override("zh-hans"):
+        chinese = [event_text(line) for line in lines]
+    with translation.override("en"):
+        english = [event_text(line) for line in lines]
+    assert all(zh != en for zh, en in zip(chinese, english, strict=True))
+    assert "Case closed: Cured" in english
 
 
 def test_a_case_paid_off_closes_as_paid_in_full():
@@ -398,7 +418,11 @@ def test_a_promise_without_payment_by_its_date_is_broken_and_raises_the_priority
     assert (promise.status, promise.paid_amount) == (PromiseStatus.BROKEN, Decimal("0.00"))
     assert (case.broken_promises, case.has_broken_promise, case.status) == (1, True, CaseStatus.OPEN)
     assert case.priority > before
-    assert events(case, EventKind.STATUS)[-1] == {"from": CaseStatus.PROMISED, "to": CaseStatus.OPEN}
+    assert events(case, EventKind.STATUS)[-1] == {
+        "code": "status_changed",
+        "from": CaseStatus.PROMISED,
+        "to": CaseStatus.OPEN,
+    }
 
 
 def test_a_payment_counts_once_across_a_series_and_the_next_promise_date_follows():
@@ -491,7 +515,11 @@ def test_an_installment_with_nothing_paid_is_missed_and_breaks_the_arrangement()
     assert case.status == CaseStatus.OPEN
     codes = [data.get("code") for data in events(case, EventKind.ARRANGEMENT)]
     assert codes == ["installment_missed", "arrangement_broken"]
-    assert events(case, EventKind.STATUS)[-1] == {"from": CaseStatus.IN_ARRANGEMENT, "to": CaseStatus.OPEN}
+    assert events(case, EventKind.STATUS)[-1] == {
+        "code": "status_changed",
+        "from": CaseStatus.IN_ARRANGEMENT,
+        "to": CaseStatus.OPEN,
+    }
 
 
 def test_an_arrangement_paid_in_full_is_completed():
