@@ -1,8 +1,11 @@
 """
-The administration site: users, roles and teams. Changes made here are
+The administration site: users, roles and teams, and the failed logins that
+lock a user name out. Changes made here are
 audited like any other staff action; audit events are shown read-only.
 """
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -101,3 +104,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Failed logins counted by django-axes (accounts/throttling.py). Deleting an
+# attempt unlocks its user name and address; the deletion is audited.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AuditedAdminMixin, AxesAccessAttemptAdmin):
+    pass

@@ -4,12 +4,9 @@ own services, inside their own transactions, so that a change and its audit
 event are committed together or not at all.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -123,32 +120,6 @@ def team_create(*, name: str, kind: str, lead: User | None = None) -> Team:
     return team
 
 
-# --- Login security -----------------------------------------------------------
-
-
-def _login_failures_key(username: str) -> str:
-    return f"accounts:login-failures:{username.strip().lower()}"
-
-
-def login_is_locked(*, username: str) -> bool:
-    """Too many recent failures for this user name: refuse even a right password."""
-    return cache.get(_login_failures_key(username), 0) >= settings.LOGIN_FAILURE_LIMIT
-
-
-def login_failure_register(*, username: str) -> None:
-    key = _login_failures_key(username)
-    # add() starts the window only on the first failure, so it is not extended.
-    cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-
-
-def login_failures_clear(*, username: str) -> None:
-    cache.delete(_login_failures_key(username))
-
-
 # --- Housekeeping -------------------------------------------------------------
 
 
@@ -157,7 +128,3 @@ def sessions_clear_expired(*, now=None) -> int:
     now = now or timezone.now()
     deleted, _by_model = Session.objects.filter(expire_date__lt=now).delete()
     return deleted
-
-
-def login_lock_minutes() -> int:
-    return max(1, int(timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS).total_seconds() // 60))

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
@@ -11,7 +13,7 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 
 from accounts import selectors, services
 from accounts.filters import AuditEventFilter
-from accounts.forms import LanguageForm, LoginForm
+from accounts.forms import LanguageForm
 from accounts.navigation import landing_url_for
 from accounts.permissions import Capability, CapabilityRequiredMixin, user_can
 from accounts.roles import Role
@@ -19,8 +21,29 @@ from accounts.tables import AuditEventTable
 
 
 class LoginView(auth_views.LoginView):
-    form_class = LoginForm
+    """Django's login page. Failed attempts are limited by django-axes (config/settings.py, accounts/throttling.py)."""
+
     redirect_authenticated_user = True
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """
+    The page of a login that django-axes refused (AXES_LOCKOUT_CALLABLE): the
+    login page again, saying for how long, with 429. Like the wrong-password
+    error, it never says whether the user name exists.
+    """
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    context = {
+        "form": AuthenticationForm(request),
+        "next": request.POST.get("next", ""),
+        "lockout_message": ngettext(
+            "Too many failed logins. Logging in from here is paused for %(minutes)d minute.",
+            "Too many failed logins. Logging in from here is paused for %(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    }
+    return render(request, "registration/login.html", context, status=429)
 
 
 class HomeView(TemplateView):

@@ -7,6 +7,7 @@ docs/operations.md lists them all. The defaults suit the one-command demo:
 SQLite and Celery's filesystem transport under `var/`, nothing else to install.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -62,6 +63,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "django_filters",
+    # Before accounts, whose admin re-registers axes' AccessAttempt with auditing.
+    "axes",
+    "documents",
     "accounts",
     "lending",
     "collection",
@@ -80,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -125,8 +131,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
-# Login throttling counts failures in the cache: use Redis when more than one
-# web process runs (CACHE_URL=redis://127.0.0.1:6379/1).
+# Use Redis when more than one web process runs (CACHE_URL=redis://127.0.0.1:6379/1).
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://arrears")}
 
@@ -157,10 +162,33 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 
-# After this many failed logins for one user name within the window, further
-# attempts are refused until the window has passed.
-LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# --- Login throttling (django-axes: https://django-axes.readthedocs.io/en/latest/4_configuration.html)
+# Failures are counted in the database (AccessAttempt rows, which an
+# administrator deletes in the admin to unlock) per user name *and* client
+# address: LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
+# address lock that name out from that address only, so nobody can lock a
+# collector out of their own desk from elsewhere; LOGIN_ADDRESS_FAILURE_LIMIT
+# failures from one address across every user name lock that address out
+# (higher, because a call centre's staff share one address). A lock lasts
+# LOGIN_LOCKOUT_MINUTES after the last counted failure; attempts refused
+# during it are not counted, so it ends when the page says it does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.throttling.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address as the audit trail records it: REMOTE_ADDR, or the
+# X-Forwarded-For entry of our own TRUSTED_PROXY_COUNT proxies.
+AXES_CLIENT_IP_CALLABLE = "accounts.audit_context.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+# Logins and logouts are already in the audit trail; axes keeps only failures.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Security (https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/)
 # Secure by default outside DEBUG and the demo (which is plain http on
