@@ -54,6 +54,16 @@ def case_contact_point_get(case: Case, point_id: str) -> ContactPoint:
     return get_object_or_404(ContactPoint, pk=int(point_id) if point_id.isdigit() else 0, borrower_id=case.borrower_id)
 
 
+def case_contact_points(case: Case) -> list[ContactPoint]:
+    """The borrower's contact points, for the contact form to offer."""
+    return list(case.borrower.contact_points.all())
+
+
+def case_contact_find(case: Case, contact_id: int | None):
+    """The case's contact (call, message) with this id, or None: the one a promise was taken on."""
+    return case.contacts.filter(pk=contact_id).first() if contact_id else None
+
+
 def case_timeline_reads(case: Case, before_id: str = "") -> tuple[list, bool]:
     """The timeline's lines older than the event `before_id` (404 if it is not the case's), and whether more remain."""
     before = get_object_or_404(CaseEvent, case=case, pk=int(before_id)) if before_id.isdigit() else None
@@ -263,7 +273,7 @@ def case_live_reads(*, user, case: Case, today: datetime.date, revealed: dict | 
     page and the borrower.
     """
     revealed = revealed or {}
-    points = list(case.borrower.contact_points.all())
+    points = case_contact_points(case)
     own_rows, third_rows = contact_rows(user, case, points, revealed.get("phones", {}))
     timeline, has_older = timeline_page(case)
     parts = priority_parts(case, today=today)

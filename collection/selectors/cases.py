@@ -36,3 +36,8 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 def case_visible_get(user, pk: int, queryset: QuerySet | None = None) -> Case:
     """The case if the user may see it, else 404 (never 403: an outsider learns nothing)."""
     return get_object_or_404(cases_visible_to(user, queryset), pk=pk)
+
+
+def case_with_borrower_get(user, pk: int) -> Case:
+    """The case with its borrower, if the user may see it, else 404: what the proposal and visit dialogs read."""
+    return case_visible_get(user, pk, Case.objects.select_related("borrower"))

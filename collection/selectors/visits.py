@@ -71,3 +71,8 @@ def agent_visit_get(user, pk: int) -> FieldVisit:
     """One of the agent's own visits, with its case, borrower and portfolio (for the report), else 404."""
     visits = visits_visible_to(user).filter(agent=user)
     return get_object_or_404(visits.select_related("case", "case__borrower", "case__portfolio"), pk=pk)
+
+
+def visit_attachments(visit: FieldVisit) -> list:
+    """A filed report's photos and recordings (none before it is filed)."""
+    return list(visit.attachments.all()) if visit.status == VisitStatus.DONE else []

@@ -18,9 +18,9 @@ from django_tables2 import LazyPaginator, RequestConfig
 from accounts.permissions import Capability, capability_required
 from collection.errors import CollectionError
 from collection.forms import FORMS_BY_KIND, CancelForm, DecisionForm
-from collection.models import ArrangementKind, ArrangementStatus, Case
-from collection.selectors import case_visible_get
+from collection.models import ArrangementKind, ArrangementStatus
 from collection.selectors.approvals import approvals_waiting_for, arrangement_open_for, arrangement_visible_get
+from collection.selectors.cases import case_with_borrower_get
 from collection.selectors.visits import visit_requests_count
 from collection.services import arrangements as services
 from collection.tables import ApprovalTable
@@ -40,7 +40,7 @@ DECISION_INVALID = _("Choose approve or reject.")
 @capability_required(Capability.WORK_CASES)
 @require_http_methods(["GET", "POST"])
 def arrangement_propose(request, pk):
-    case = case_visible_get(request.user, pk, Case.objects.select_related("borrower"))
+    case = case_with_borrower_get(request.user, pk)
     kind = request.POST.get("kind") or request.GET.get("kind") or ArrangementKind.REPAYMENT_PLAN
     if kind not in FORMS_BY_KIND:
         kind = ArrangementKind.REPAYMENT_PLAN

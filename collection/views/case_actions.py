@@ -20,7 +20,13 @@ from accounts.permissions import Capability, capability_required
 from collection.errors import CollectionError
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, HoldReleaseForm, NoteForm, PromiseForm, ReasonForm
 from collection.models import AnsweredBy, Case, HoldKind, Outcome
-from collection.selectors.case_page import case_contact_point_get, case_hold_get, case_page_get
+from collection.selectors.case_page import (
+    case_contact_find,
+    case_contact_point_get,
+    case_contact_points,
+    case_hold_get,
+    case_page_get,
+)
 from collection.services import contacts as contact_services
 from collection.services import promises as promise_services
 from collection.views.case import live_context, page_context
@@ -101,7 +107,7 @@ def _form_action(request, case: Case, name: str, form, message, perform):
 @require_POST
 def case_contact_log(request, pk):
     case = case_page_get(request.user, pk)
-    points = list(case.borrower.contact_points.all())
+    points = case_contact_points(case)
     form = ContactLogForm(request.POST, contact_points=points)
     if form.is_valid():
         data = form.cleaned_data
@@ -138,7 +144,7 @@ def case_promise_record(request, pk):
     form = PromiseForm(request.POST, case=case)
     if form.is_valid():
         data = form.cleaned_data
-        contact = case.contacts.filter(pk=data["contact"]).first() if data.get("contact") else None
+        contact = case_contact_find(case, data.get("contact"))
         parts = data["parts"]
         try:
             if len(parts) == 1:

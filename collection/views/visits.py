@@ -18,12 +18,13 @@ from django_tables2 import LazyPaginator, RequestConfig
 from accounts.permissions import Capability, capability_required
 from collection.errors import CollectionError
 from collection.forms import VisitDayForm, VisitRejectForm, VisitReportForm, VisitRequestForm, VisitScheduleForm
-from collection.models import Case, VisitStatus
-from collection.selectors import case_visible_get
+from collection.models import VisitStatus
+from collection.selectors.cases import case_with_borrower_get
 from collection.selectors.visits import (
     agent_day_visits,
     agent_visit_get,
     field_agents,
+    visit_attachments,
     visit_open_for,
     visit_visible_get,
     visits_to_decide,
@@ -46,7 +47,7 @@ LIST_STATUSES = {"requested": VisitStatus.REQUESTED, "scheduled": VisitStatus.SC
 @capability_required(Capability.WORK_CASES)
 @require_http_methods(["GET", "POST"])
 def visit_request(request, pk):
-    case = case_visible_get(request.user, pk, Case.objects.select_related("borrower"))
+    case = case_with_borrower_get(request.user, pk)
     borrower = case.borrower
     if request.method == "POST":
         form = VisitRequestForm(request.POST, borrower=borrower)
@@ -205,7 +206,7 @@ def visit_report(request, pk):
             "case": visit.case,
             "borrower_name": borrower_name_for(request.user, visit.case.borrower.name),
             "form": form,
-            "attachments": list(visit.attachments.all()) if visit.status == VisitStatus.DONE else [],
+            "attachments": visit_attachments(visit),
             "recording_required": services.recording_required(visit.case),
         },
     )
