@@ -3,12 +3,11 @@ The intake's pages (upload, history, progress, error report) and the JSON
 payments endpoint. Each view: permission, form or body, one service call.
 """
 
-import csv
 import json
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +15,7 @@ from django.views.generic import FormView, ListView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from accounts.permissions import Capability, CapabilityRequiredMixin, capability_required
+from documents.exports import csv_response
 from lending.intake import selectors, services
 from lending.intake.forms import ImportUploadForm
 from lending.intake.tables import ImportBatchTable
@@ -84,18 +84,10 @@ def import_detail(request, pk):
     return render(request, "lending/imports/import_detail.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _error_report_lines(batch):
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a BOM, so that spreadsheet programs read the Chinese text as UTF-8
-    yield writer.writerow(["row", "column", "value", "reason", "raw"])
+def _error_report_rows(batch):
     for error in selectors.import_row_errors(batch).iterator(chunk_size=2000):
         raw = json.dumps(error.raw, ensure_ascii=False) if error.raw else ""
-        yield writer.writerow([error.row_number, error.column, error.value, error.reason, raw])
+        yield [error.row_number, error.column, error.value, error.reason, raw]
 
 
 @capability_required(Capability.IMPORT_DATA)
@@ -104,9 +96,12 @@ def import_errors_download(request, pk):
     batch = get_object_or_404(selectors.import_batches_visible_to(request.user), pk=pk)
     if not batch.error_count:
         raise Http404
-    response = StreamingHttpResponse(_error_report_lines(batch), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    return response
+    # Through the formula-safe writer: the values are the core system's, as received.
+    return csv_response(
+        _error_report_rows(batch),
+        filename=f"import-{batch.pk}-errors.csv",
+        header=["row", "column", "value", "reason", "raw"],
+    )
 
 
 # --- The JSON endpoint ---------------------------------------------------------------
