@@ -20,13 +20,7 @@ from accounts.permissions import Capability, capability_required
 from collection.errors import CollectionError
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, HoldReleaseForm, NoteForm, PromiseForm, ReasonForm
 from collection.models import AnsweredBy, Case, HoldKind, Outcome
-from collection.selectors.case_page import (
-    case_contact_find,
-    case_contact_point_get,
-    case_contact_points,
-    case_hold_get,
-    case_page_get,
-)
+from collection.selectors import case_page as reads
 from collection.services import contacts as contact_services
 from collection.services import promises as promise_services
 from collection.views.case import live_context, page_context
@@ -106,8 +100,8 @@ def _form_action(request, case: Case, name: str, form, message, perform):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_contact_log(request, pk):
-    case = case_page_get(request.user, pk)
-    points = case_contact_points(case)
+    case = reads.case_page_get(request.user, pk)
+    points = reads.case_contact_points(case)
     form = ContactLogForm(request.POST, contact_points=points)
     if form.is_valid():
         data = form.cleaned_data
@@ -140,11 +134,11 @@ def case_contact_log(request, pk):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_promise_record(request, pk):
-    case = case_page_get(request.user, pk)
+    case = reads.case_page_get(request.user, pk)
     form = PromiseForm(request.POST, case=case)
     if form.is_valid():
         data = form.cleaned_data
-        contact = case_contact_find(case, data.get("contact"))
+        contact = reads.case_contact_find(case, data.get("contact"))
         parts = data["parts"]
         try:
             if len(parts) == 1:
@@ -173,7 +167,7 @@ def case_promise_record(request, pk):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_note_add(request, pk):
-    case = case_page_get(request.user, pk)
+    case = reads.case_page_get(request.user, pk)
     return _form_action(
         request, case, "note", NoteForm(request.POST), NOTE_ADDED,
         lambda data: contact_services.note_add(case=case, text=data["text"], actor=request.user),
@@ -183,7 +177,7 @@ def case_note_add(request, pk):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_reason_set(request, pk):
-    case = case_page_get(request.user, pk)
+    case = reads.case_page_get(request.user, pk)
     return _form_action(
         request, case, "reason", ReasonForm(request.POST), REASON_SET,
         lambda data: contact_services.reason_set(case=case, reason=data["reason"], actor=request.user),
@@ -193,7 +187,7 @@ def case_reason_set(request, pk):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_hold_place(request, pk):
-    case = case_page_get(request.user, pk)
+    case = reads.case_page_get(request.user, pk)
     return _form_action(
         request, case, "hold", HoldForm(request.POST, request.FILES), HOLD_PLACED,
         lambda data: contact_services.hold_place(
@@ -206,7 +200,7 @@ def case_hold_place(request, pk):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_hardship_record(request, pk):
-    case = case_page_get(request.user, pk)
+    case = reads.case_page_get(request.user, pk)
     return _form_action(
         request, case, "hardship", HardshipForm(request.POST, request.FILES), HARDSHIP_RECORDED,
         lambda data: contact_services.hardship_record(
@@ -219,8 +213,8 @@ def case_hardship_record(request, pk):
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def case_hold_release(request, pk, hold_pk):
-    case = case_page_get(request.user, pk)
-    hold = case_hold_get(case, hold_pk)
+    case = reads.case_page_get(request.user, pk)
+    hold = reads.case_hold_get(case, hold_pk)
     form = HoldReleaseForm(request.POST)
     if not form.is_valid():
         message = next(iter(form.errors.values()))[0]
@@ -236,11 +230,11 @@ def case_hold_release(request, pk, hold_pk):
 @require_POST
 def case_reveal(request, pk):
     """One deliberate look at a whole national id or phone number; audited by the service."""
-    case = case_page_get(request.user, pk)
+    case = reads.case_page_get(request.user, pk)
     field_name = request.POST.get("field", "")
     point = None
     if field_name == "phone":
-        point = case_contact_point_get(case, request.POST.get("contact_point", ""))
+        point = reads.case_contact_point_get(case, request.POST.get("contact_point", ""))
     try:
         value = contact_services.contact_detail_reveal(
             case=case, field=field_name, actor=request.user, contact_point=point
