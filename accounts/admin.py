@@ -5,7 +5,8 @@ audited like any other staff action; audit events are shown read-only.
 """
 
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -107,9 +108,17 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 # Failed logins counted by django-axes (accounts/throttling.py). Deleting an
-# attempt unlocks its user name and address; the deletion is audited.
-if admin.site.is_registered(AccessAttempt):
-    admin.site.unregister(AccessAttempt)
+# attempt unlocks its user name and address; the deletion is audited. Axes'
+# own logs of logins and failures stay off (the audit trail has them), so
+# their empty pages are not offered.
+_replaced_or_unused = [AccessAttempt]
+if settings.AXES_DISABLE_ACCESS_LOG:
+    _replaced_or_unused.append(AccessLog)
+if not settings.AXES_ENABLE_ACCESS_FAILURE_LOG:
+    _replaced_or_unused.append(AccessFailureLog)
+for _model in _replaced_or_unused:
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(AccessAttempt)

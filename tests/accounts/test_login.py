@@ -189,6 +189,14 @@ def test_an_administrator_sees_the_locked_out_attempts(client, collector, admin_
     assert ADDRESS_A in response.text
 
 
+def test_the_administration_offers_the_attempts_but_not_axes_empty_logs(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:index"))
+    assert reverse("admin:axes_accessattempt_changelist") in response.text
+    assert "/admin/axes/accesslog/" not in response.text
+    assert "/admin/axes/accessfailurelog/" not in response.text
+
+
 def test_a_collector_cannot_reach_the_attempts(client, collector):
     client.force_login(collector)
     response = client.get(reverse("admin:axes_accessattempt_changelist"))
