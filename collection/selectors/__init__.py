@@ -8,6 +8,7 @@ who sees what). Every page's reads are here, a module per area:
 - case_page.py: the case page (the case, its balance panels, the borrower);
 - approvals.py: arrangements and the approval queue;
 - visits.py: field visits (the team lead's list, the agent's day);
+- portfolios.py: portfolios and their contact limits (configuration, not scoped by case);
 - borrowers.py: the borrowers lending may show (registered in apps.py).
 """
 
