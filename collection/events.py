@@ -45,6 +45,7 @@ CODES = {
         "arrangement_completed",
         "arrangement_broken",
         "arrangement_ended",
+        "arrangement_withdrawn",
         "installment_paid",
         "installment_partly_paid",
         "installment_missed",
@@ -152,7 +153,7 @@ def promise_decided(*, promise_id, status: str, amount, paid, currency: str, due
 
 
 def arrangement_changed(
-    arrangement, action: str, *, installments: int | None = None, status: str | None = None
+    arrangement, action: str, *, installments: int | None = None, status: str | None = None, dates_moved_days: int = 0
 ) -> EventFacts:
     """An arrangement proposed, approved, rejected or cancelled by staff; `status` if not the arrangement's now."""
     data = {
@@ -166,6 +167,8 @@ def arrangement_changed(
     }
     if installments is not None:
         data["installments"] = installments
+    if dates_moved_days:
+        data["dates_moved_days"] = dates_moved_days
     return EventFacts(EventKind.ARRANGEMENT, f"arrangement_{action}", data)
 
 

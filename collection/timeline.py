@@ -205,6 +205,16 @@ def _arrangement_text(template):
     return render
 
 
+def _arrangement_approved_text(data: dict) -> str:
+    text = _("%(kind)s approved") % {"kind": _arrangement_kind(data)}
+    moved = int(data.get("dates_moved_days") or 0)
+    if moved:
+        text += " · " + ngettext("dates moved on by %(count)d day", "dates moved on by %(count)d days", moved) % {
+            "count": moved
+        }
+    return text
+
+
 def _installment_text(template):
     def render(data: dict) -> str:
         return template % {
@@ -267,12 +277,13 @@ EVENT_TEXT = {
     ),
     "promise_broken": _promise_decided(gettext_lazy("Promise broken: %(amount)s were due %(date)s")),
     "arrangement_proposed": _arrangement_proposed_text,
-    "arrangement_approved": _arrangement_text(gettext_lazy("%(kind)s approved")),
+    "arrangement_approved": _arrangement_approved_text,
     "arrangement_rejected": _arrangement_text(gettext_lazy("%(kind)s rejected")),
     "arrangement_cancelled": _arrangement_text(gettext_lazy("%(kind)s cancelled")),
     "arrangement_completed": _arrangement_text(gettext_lazy("%(kind)s completed")),
     "arrangement_broken": _arrangement_text(gettext_lazy("%(kind)s broken: an installment was missed")),
     "arrangement_ended": _arrangement_text(gettext_lazy("%(kind)s ended: the case closed")),
+    "arrangement_withdrawn": _arrangement_text(gettext_lazy("%(kind)s request withdrawn: the case closed")),
     "installment_paid": _installment_text(gettext_lazy("Installment %(number)s of the arrangement paid: %(amount)s")),
     "installment_partly_paid": _installment_text(
         gettext_lazy("Installment %(number)s of the arrangement partly paid: %(paid)s of %(amount)s")

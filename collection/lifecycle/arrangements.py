@@ -50,10 +50,13 @@ def _installments_fresh_sql(d: Dialect) -> str:
     """  # noqa: S608 (only our table names and constants are interpolated)
 
 
-def arrangements_end(run: NightStatements, *, condition: str, status: str, code: str) -> int:
+def arrangements_end(
+    run: NightStatements, *, condition: str, status: str, code: str, ending: str = ArrangementStatus.ACTIVE
+) -> int:
     """
-    End the active arrangements `r` that meet `condition` with `status`, each
-    with a timeline line of `code`; how many ended.
+    End the arrangements `r` in status `ending` (active ones, or requests still
+    waiting for approval) that meet `condition` with `status`, each with a
+    timeline line of `code`; how many ended.
     """
     d = run.dialect
     case_events_write(
@@ -66,11 +69,11 @@ def arrangements_end(run: NightStatements, *, condition: str, status: str, code:
             arrangement_kind="r.kind",
             status=f"'{status}'",
         ),
-        source=f"FROM {T['arrangement']} r WHERE r.status = '{ArrangementStatus.ACTIVE}' AND {condition}",  # noqa: S608
+        source=f"FROM {T['arrangement']} r WHERE r.status = '{ending}' AND {condition}",  # noqa: S608
     )
     return run.execute(
         f"UPDATE {T['arrangement']} AS r SET status = '{status}', ended_on = {d.as_of} "  # noqa: S608
-        f"WHERE r.status = '{ArrangementStatus.ACTIVE}' AND {condition}"
+        f"WHERE r.status = '{ending}' AND {condition}"
     )
 
 

@@ -163,12 +163,20 @@ def cases_close(run: NightStatements) -> dict[str, int]:
         """  # noqa: S608
     )
     closed_today = f"SELECT c.id FROM {T['case']} c WHERE c.status = '{CaseStatus.CLOSED}' AND c.closed_on = {d.as_of}"  # noqa: S608
-    # What is still attached to the cases closed today: their active arrangements end, their accounts leave.
+    # What is still attached to the cases closed today: their active arrangements end, the requests still
+    # waiting for approval are withdrawn (nothing is left to arrange), their accounts leave.
     arrangements_end(
         run,
         condition=f"r.case_id IN ({closed_today})",
         status=ArrangementStatus.COMPLETED,
         code="arrangement_ended",
+    )
+    arrangements_end(
+        run,
+        condition=f"r.case_id IN ({closed_today})",
+        status=ArrangementStatus.CANCELLED,
+        code="arrangement_withdrawn",
+        ending=ArrangementStatus.PENDING_APPROVAL,
     )
     leaving = (
         f"FROM {T['member']} m JOIN {T['account']} a ON a.id = m.account_id "

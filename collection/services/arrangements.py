@@ -131,7 +131,6 @@ NOT_AN_APPROVER = _("Only a team lead or a manager decides arrangements.")
 OWN_REQUEST = _("You cannot decide your own request; cancel it instead if it is no longer wanted.")
 OVER_YOUR_LIMIT = _("This concession is over your approval limit; it stays in the queue for a manager.")
 REJECTION_NEEDS_NOTE = _("Say why the request is rejected.")
-DATES_PASSED = _("The arrangement's first date has passed; reject it and propose it again with new dates.")
 
 COMPONENT_LABELS = {"penalty": _("penalty"), "fees": _("fees"), "interest": _("interest")}
 
@@ -413,8 +412,18 @@ def _waiver_terms(balance: CaseBalance, today, *, waive_penalty, waive_fees, wai
 # --- Services ------------------------------------------------------------------------
 
 
-def _event(arrangement: Arrangement, action: str, *, actor, notes: str = "", installments: int | None = None):
-    facts = events.arrangement_changed(arrangement, action, installments=installments)
+def _event(
+    arrangement: Arrangement,
+    action: str,
+    *,
+    actor,
+    notes: str = "",
+    installments: int | None = None,
+    dates_moved_days: int = 0,
+):
+    facts = events.arrangement_changed(
+        arrangement, action, installments=installments, dates_moved_days=dates_moved_days
+    )
     event_record(case=arrangement.case, facts=facts, actor=actor, notes=notes)
     audit_record(action=f"collection.arrangement.{action}", target=arrangement, actor=actor, data=facts.data)
 
@@ -512,17 +521,37 @@ def _lock_arrangement(arrangement: Arrangement) -> Arrangement:
     return Arrangement.objects.select_for_update().select_related("case").get(pk=arrangement.pk)
 
 
+def arrangement_dates_shift(arrangement: Arrangement, *, today: datetime.date | None = None) -> int:
+    """
+    How many days an approval today moves the arrangement's dates on: 0 while
+    its first date is still to come; else enough for the first to fall today,
+    the others keeping their spacing (the approver sees the new dates first).
+    """
+    today = today or lender_today()
+    first = arrangement.installments.order_by("number").values_list("due_on", flat=True).first()
+    return max((today - first).days, 0) if first is not None else 0
+
+
+def arrangement_dates_if_approved(arrangement: Arrangement, *, today: datetime.date | None = None) -> list:
+    """The (number, due date) pairs the arrangement would have if approved today."""
+    shift = datetime.timedelta(days=arrangement_dates_shift(arrangement, today=today))
+    return [(number, due_on + shift) for number, due_on in arrangement.installments.values_list("number", "due_on")]
+
+
 @transaction.atomic
 def arrangement_decide(*, arrangement: Arrangement, approve: bool, actor, note: str = "") -> Arrangement:
     """
     Approve or reject an arrangement waiting for approval. The approver's own
     limit must cover the concession (a team lead's request over theirs stays for
-    a manager); a rejection says why. Nobody decides their own request.
+    a manager); a rejection says why. Nobody decides their own request. A
+    request whose first date has passed while it waited is approved with its
+    dates moved on (arrangement_dates_shift), never into the past.
     """
     arrangement = _lock_arrangement(arrangement)
     note = (note or "").strip()
     if arrangement.status != ArrangementStatus.PENDING_APPROVAL:
         raise CollectionError(NOT_PENDING)
+    shift = 0
     if not user_can(actor, Capability.APPROVE_ARRANGEMENTS):
         raise CollectionError(NOT_AN_APPROVER)
     if arrangement.requested_by_id == actor.pk:
@@ -532,9 +561,11 @@ def arrangement_decide(*, arrangement: Arrangement, approve: bool, actor, note: 
             raise CollectionError(CASE_CLOSED)
         if not arrangement_within_limit(actor, arrangement):
             raise CollectionError(OVER_YOUR_LIMIT)
-        first = arrangement.installments.order_by("number").values_list("due_on", flat=True).first()
-        if first is not None and first < lender_today():
-            raise CollectionError(DATES_PASSED)
+        shift = arrangement_dates_shift(arrangement)
+        if shift:
+            for installment in arrangement.installments.all():
+                installment.due_on += datetime.timedelta(days=shift)
+                installment.save(update_fields=["due_on"])
     elif not note:
         raise CollectionError(REJECTION_NEEDS_NOTE, field="note")
     arrangement.status = ArrangementStatus.ACTIVE if approve else ArrangementStatus.REJECTED
@@ -542,7 +573,7 @@ def arrangement_decide(*, arrangement: Arrangement, approve: bool, actor, note: 
     arrangement.decided_by = actor
     arrangement.decision_note = note[:300]
     arrangement.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
-    _event(arrangement, "approved" if approve else "rejected", actor=actor, notes=note)
+    _event(arrangement, "approved" if approve else "rejected", actor=actor, notes=note, dates_moved_days=shift)
     if approve:
         case_status_refresh(case=arrangement.case, actor=actor)
     return arrangement

@@ -371,11 +371,21 @@ def test_a_closed_case_takes_no_arrangement(case, collector):
         settlement(case, collector, "5000.00")
 
 
-def test_an_approval_after_the_first_date_has_passed_is_refused(case, collector, team_lead, time_machine):
-    arrangement = settlement(case, collector, "5600.00")
+def test_an_approval_after_the_first_date_has_passed_moves_the_dates_on(case, collector, team_lead, time_machine):
+    arrangement = settlement(case, collector, "5600.00")  # pay by in 7 days
+    asked_for = in_days(7)
     time_machine.move_to(datetime.datetime.combine(in_days(9), datetime.time(10), tzinfo=LENDER_TZ))
-    with pytest.raises(CollectionError, match=str(services.DATES_PASSED)):
-        arrangement_decide(arrangement=arrangement, approve=True, actor=team_lead)
+    today = lender_today()
+    # What the approver is shown before deciding: the first date falls today.
+    assert services.arrangement_dates_if_approved(arrangement) == [(1, today)]
+    assert asked_for < today
+    arrangement_decide(arrangement=arrangement, approve=True, actor=team_lead)
+    arrangement.refresh_from_db()
+    assert arrangement.status == ArrangementStatus.ACTIVE
+    assert list(arrangement.installments.values_list("due_on", flat=True)) == [today]
+    approved = case.events.filter(code="arrangement_approved").get()
+    assert approved.data["dates_moved_days"] == 2
+    assert event_text(approved) == "Settlement approved · dates moved on by 2 days"
 
 
 # --- The proposal page -------------------------------------------------------------------------------

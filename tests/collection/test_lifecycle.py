@@ -681,3 +681,30 @@ def test_the_command_runs_both_and_prints_the_reports():
 def test_the_command_refuses_a_bad_date():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("run_collection_nightly", "--date", "10/02/2026")
+
+
+def test_a_request_still_waiting_when_its_case_closes_is_withdrawn():
+    from collection.models import Arrangement, ArrangementKind, ArrangementStatus
+
+    late = account()
+    night(D(2026, 2, 10))
+    case = Case.objects.get(borrower=late.borrower)
+    request = Arrangement.objects.create(
+        case=case,
+        kind=ArrangementKind.SETTLEMENT,
+        status=ArrangementStatus.PENDING_APPROVAL,
+        currency="CNY",
+        balance_at_start=Decimal("1012.50"),
+        total_to_pay=Decimal("900.00"),
+        requested_at=at(D(2026, 2, 10)),
+    )
+    pay(late, "1012.50", at(D(2026, 2, 11)))
+    night(D(2026, 2, 12))
+    request.refresh_from_db()
+    assert (request.status, request.ended_on) == (ArrangementStatus.CANCELLED, D(2026, 2, 12))
+    [line] = events(case, EventKind.ARRANGEMENT)
+    assert line["code"] == "arrangement_withdrawn"
+    with translation.override("en"):
+        assert event_text(CaseEvent.objects.get(case=case, code="arrangement_withdrawn")) == (
+            "Settlement request withdrawn: the case closed"
+        )
