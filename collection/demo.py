@@ -428,6 +428,11 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
             case, events.hold_placed(hold_id=None, kind=HoldKind.CEASE_CONTACT), at, notes=history.holds[-1].reason
         )
 
+    if case.reason in (LatenessReason.LOST_INCOME, LatenessReason.ILLNESS) and rng.random() < 0.5:
+        # A hardship claim of yesterday's call, most still waiting for the lead: the approval queue has work today.
+        at = _local_moment(today - datetime.timedelta(days=1), zone, rng)
+        _hardship_arrangement(case, rng=rng, at=at, today=today, history=history, staff=staff, actor=collector)
+
     if case.days_past_due > 45 and rng.random() < 0.3:
         _field_visit(case, rng=rng, today=today, history=history, staff=staff, zone=zone)
 
@@ -441,7 +446,9 @@ def _hardship_arrangement(case, *, rng, at, today, history, staff, actor):
     parts = 3
     share = (balance / parts).quantize(Decimal("0.01"))
     amounts = [share] * (parts - 1) + [balance - share * (parts - 1)]
-    pending = rng.random() < 0.3
+    # Only a recent request still waits for the lead (an older one was decided long ago): the
+    # approval queue opens on requests that can be decided today.
+    pending = (today - at.date()).days <= 5 and rng.random() < 0.8
     arrangement = Arrangement(
         case=case,
         kind=ArrangementKind.REPAYMENT_PLAN,

@@ -84,3 +84,18 @@ def test_it_loads_only_once(floor):
     contacts = ContactAttempt.objects.count()
     call_command("seed_demo_collection", "--if-empty", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert ContactAttempt.objects.count() == contacts
+
+
+def test_every_request_waiting_for_approval_can_be_decided_today(floor):
+    from collection.models import Arrangement, ArrangementStatus
+    from collection.services.arrangements import arrangement_decide
+    from tests.factories import UserFactory
+
+    waiting = list(Arrangement.objects.filter(status=ArrangementStatus.PENDING_APPROVAL).select_related("case"))
+    assert waiting, "the approval queue should not open empty"
+    manager = UserFactory(username="demo_approver", role="manager")
+    with time_machine.travel(NOW, tick=False):
+        for request in waiting:
+            assert request.case.status != CaseStatus.CLOSED
+            assert request.installments.order_by("number").first().due_on >= datetime.date(2026, 11, 28)
+            arrangement_decide(arrangement=request, approve=True, actor=manager)
