@@ -33,13 +33,15 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
         ]
     )
 
-    expect(page.get_by_text("accounts.login_failed")).to_be_visible()  # the home page shows it
+    expect(page.get_by_text("Failed login as “collector”").first).to_be_visible()  # the home page says it
     page.get_by_role("link", name="Audit trail", exact=True).click()
     page.get_by_label("Action").fill("accounts.login_failed")
     page.get_by_label("Action").press("Enter")
     rows = page.locator("#results tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("username: collector")
+    expect(rows.first).to_contain_text("Failed login as “collector”")
+    rows.first.get_by_text("Details").click()  # the raw facts, one click away
+    expect(rows.first.locator("pre")).to_contain_text('"username": "collector"')
 
     page.get_by_label("Language").select_option("zh-hans")
     expect(page.get_by_role("button", name="退出")).to_be_visible()
