@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.templatetags.arrears import money
@@ -184,6 +184,7 @@ class ApprovalTable(tables.Table):
         orderable=False,
         attrs={"td": {"class": "num"}, "th": {"class": "num"}},
     )
+    dates = tables.Column(verbose_name=_("Dates if approved today"), empty_values=(), orderable=False)
     requested_by = tables.Column(verbose_name=_("Requested by"), default="—", orderable=False)
     notes = tables.Column(verbose_name=_("Notes"), default="", orderable=False)
     actions = tables.Column(verbose_name=_("Decision"), empty_values=(), orderable=False)
@@ -199,6 +200,7 @@ class ApprovalTable(tables.Table):
             "total_to_pay",
             "concession",
             "share",
+            "dates",
             "requested_by",
             "notes",
             "actions",
@@ -224,6 +226,23 @@ class ApprovalTable(tables.Table):
     def render_share(self, record):
         share = arrangement_services.concession_share(record)
         return "—" if share is None else f"{share * 100:.1f} %"
+
+    def render_dates(self, record):
+        """The installments' dates as an approval today would set them; moved ones say so."""
+        moved = arrangement_services.arrangement_dates_shift(record)
+        dates = ", ".join(
+            formats.date_format(due_on, "SHORT_DATE_FORMAT")
+            for _number, due_on in arrangement_services.arrangement_dates_if_approved(record)
+        )
+        if not moved:
+            return dates
+        note = ngettext("moved on by %(count)d day", "moved on by %(count)d days", moved) % {"count": moved}
+        return format_html(
+            '{} <span class="chip" title="{}">{}</span>',
+            dates,
+            _("The first date passed while the request waited"),
+            note,
+        )
 
     def render_notes(self, value):
         return value if len(value) <= 80 else value[:79] + "…"

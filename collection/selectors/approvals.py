@@ -22,6 +22,7 @@ def approvals_waiting_for(user) -> QuerySet[Arrangement]:
         arrangements_visible_to(user)
         .filter(status=ArrangementStatus.PENDING_APPROVAL)
         .select_related("case", "case__borrower", "requested_by")
+        .prefetch_related("installments")  # the dates the approver sees
     )
 
 

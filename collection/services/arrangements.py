@@ -528,14 +528,15 @@ def arrangement_dates_shift(arrangement: Arrangement, *, today: datetime.date | 
     the others keeping their spacing (the approver sees the new dates first).
     """
     today = today or lender_today()
-    first = arrangement.installments.order_by("number").values_list("due_on", flat=True).first()
-    return max((today - first).days, 0) if first is not None else 0
+    installments = sorted(arrangement.installments.all(), key=lambda installment: installment.number)  # prefetched
+    return max((today - installments[0].due_on).days, 0) if installments else 0
 
 
 def arrangement_dates_if_approved(arrangement: Arrangement, *, today: datetime.date | None = None) -> list:
     """The (number, due date) pairs the arrangement would have if approved today."""
     shift = datetime.timedelta(days=arrangement_dates_shift(arrangement, today=today))
-    return [(number, due_on + shift) for number, due_on in arrangement.installments.values_list("number", "due_on")]
+    installments = sorted(arrangement.installments.all(), key=lambda installment: installment.number)
+    return [(installment.number, installment.due_on + shift) for installment in installments]
 
 
 @transaction.atomic

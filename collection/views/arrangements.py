@@ -138,6 +138,9 @@ def arrangement_decide(request, pk):
                 "message": message,
                 "error": error,
                 "columns": len(ApprovalTable.base_columns),
+                # For the buttons a refused row keeps.
+                "within_limit": services.arrangement_within_limit(request.user, arrangement),
+                "own": arrangement.requested_by_id == request.user.pk,
             },
         )
     if error:

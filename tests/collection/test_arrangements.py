@@ -567,8 +567,19 @@ def test_an_approval_over_the_limit_is_refused_with_htmx(client, team_lead, requ
     assert response.status_code == 200
     assert response.text.lstrip().startswith("<tr")
     assert str(services.OVER_YOUR_LIMIT) in response.text
+    # The refused row keeps its buttons: the lead can still reject it with a note.
+    assert 'value="reject"' in response.text and 'name="note"' in response.text
     requests["over"].refresh_from_db()
     assert requests["over"].status == ArrangementStatus.PENDING_APPROVAL
+
+
+def test_the_queue_shows_the_dates_an_approval_today_would_set(client, team_lead, requests, time_machine):
+    time_machine.move_to(datetime.datetime.combine(in_days(9), datetime.time(10), tzinfo=LENDER_TZ))
+    client.force_login(team_lead)
+    response = client.get(QUEUE)
+    today = lender_today().strftime("%m/%d/%Y")
+    assert today in response.text
+    assert "moved on by 2 days" in response.text
 
 
 def test_a_team_lead_rejects_over_their_limit_with_a_note(client, team_lead, requests):
