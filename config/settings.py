@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lending.intake.middleware.api_json_errors",  # the intake API answers JSON only (docs/intake.md)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -189,6 +190,8 @@ AXES_CLIENT_IP_CALLABLE = "accounts.audit_context.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 # Logins and logouts are already in the audit trail; axes keeps only failures.
 AXES_DISABLE_ACCESS_LOG = True
+# Failures and lockouts are in the audit trail; axes' own INFO lines would only repeat them.
+AXES_VERBOSE = False
 
 # --- Security (https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/)
 # Secure by default outside DEBUG and the demo (which is plain http on

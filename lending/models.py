@@ -547,12 +547,21 @@ class ImportBatch(models.Model):
         API = "api", _("Intake API")
 
     class Status(models.TextChoices):
+        # An upload waits for the person who sent it to look at its first rows and apply it.
+        PREVIEW = "preview", _("Waiting for confirmation")
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Running")
         APPLIED = "applied", _("Applied")
         PARTLY_APPLIED = "partly_applied", _("Applied, bad rows quarantined")
         REJECTED = "rejected", _("Rejected")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Encoding(models.TextChoices):
+        """What the sender declares the file (or body) is written in: never guessed."""
+
+        UTF8 = "utf-8", _("UTF-8 (with or without byte-order mark)")
+        GB18030 = "gb18030", _("GB18030 (includes GBK and GB2312)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
@@ -560,6 +569,7 @@ class ImportBatch(models.Model):
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    encoding = models.CharField(_("encoding"), max_length=10, choices=Encoding.choices, default=Encoding.UTF8)
     quarantine_bad_rows = models.BooleanField(
         _("apply good rows, quarantine bad ones"),
         default=False,

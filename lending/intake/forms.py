@@ -12,7 +12,16 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportBatch.Kind.choices)
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8 (with or without BOM) or GB18030; a header row naming the columns. See docs/intake.md."),
+        help_text=_("A header row naming the columns. See docs/intake.md."),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Encoding the file was saved in"),
+        choices=ImportBatch.Encoding.choices,
+        initial=ImportBatch.Encoding.UTF8,
+        help_text=_(
+            "Not guessed: a file that does not decode in it is refused. "
+            "The first rows are shown before anything is applied."
+        ),
     )
     quarantine_bad_rows = forms.BooleanField(
         label=_("Apply the good rows and quarantine the bad ones"),

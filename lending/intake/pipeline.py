@@ -129,8 +129,8 @@ def _records(fileobj, encoding):
 
 
 def check_pass(batch: ImportBatch, fileobj) -> tuple[str, list[str], Outcome]:
-    """Pass 1: find the encoding, check the header and every row; store the bad rows; move the progress bar."""
-    facts = file_inspect(fileobj)
+    """Pass 1: decode the file in its declared encoding, check the header and every row; store the bad rows."""
+    facts = file_inspect(fileobj, batch.encoding)
     estimate = max(0, facts.line_count - 1)
     ImportBatch.objects.filter(pk=batch.pk).update(total_rows=estimate, message=str(CHECKING))
     header, records = _records(fileobj, facts.encoding)

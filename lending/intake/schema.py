@@ -12,14 +12,16 @@ step).
 
 import datetime
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lending.models import ContactPoint, CreditAccount, ImportBatch, Payment
@@ -30,18 +32,33 @@ MONEY_MAX = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
 # Reasons a cell is refused. Tests assert against these.
 REQUIRED_VALUE = _("A value is required.")
 TOO_LONG = _("Longer than {max_length} characters.")
-NOT_DECIMAL = _("Not a decimal number (write e.g. 1234.50).")
+NOT_DECIMAL = _("Not an amount: write ASCII digits with at most one dot and two decimals, e.g. 1234.50.")
 TOO_MANY_DECIMALS = _("More than two decimal places.")
 MONEY_TOO_LARGE = _("Too large an amount.")
 NEGATIVE = _("Must not be negative.")
 NOT_POSITIVE = _("Must be greater than zero.")
 NOT_DATE = _("Not a date (write YYYY-MM-DD).")
-NOT_DATETIME = _("Not a date and time (write YYYY-MM-DDTHH:MM:SS, optionally with +08:00).")
+DATE_OUT_OF_RANGE = _("Not a date between {low} and {high}.")
+DATE_IN_FUTURE = _("A date in the future.")
+NOT_DATETIME = _("Not a date and time with its zone (write YYYY-MM-DDTHH:MM:SS+08:00 or …Z).")
+DATETIME_IN_FUTURE = _("A time in the future.")
 NOT_INTEGER = _("Not a whole number.")
 OUT_OF_RANGE = _("Must be between {low} and {high}.")
 NOT_BOOLEAN = _("Not true or false (write true/false, 1/0 or yes/no).")
 NOT_CHOICE = _("Not one of: {choices}.")
 NOT_TIME_ZONE = _("Not a time zone name (write e.g. Asia/Shanghai).")
+NAME_UNEXPECTED_CHARACTERS = _(
+    "Characters a name does not hold ({characters}): Chinese characters, Latin letters, spaces, "
+    "· - and ' only. Was the file saved in the encoding chosen?"
+)
+NAME_LOOKS_MISDECODED = _(
+    "Looks like UTF-8 text read in another encoding (mojibake): {fixed}? Save the file as UTF-8 and choose UTF-8."
+)
+RIC_NOT_18 = _("A resident identity number of China has 18 characters (17 digits and a digit or X).")
+RIC_FORMAT = _("A resident identity number is 17 digits then a digit or X.")
+RIC_CHECK_DIGIT = _("The check digit (the last character) does not match: mistyped?")
+RIC_BIRTH_DATE = _("The birth date in the number (characters 7 to 14) is not a date that has been.")
+RIC_REGION = _("The region code in the number (the first 6 digits) is not a known one.")
 
 
 class CellError(ValueError):
@@ -60,55 +77,101 @@ def text(max_length: int) -> Callable[[str], str]:
     return parse
 
 
+# ASCII digits, at most one dot and at most two decimals: no sign, exponent,
+# underscore, thousands separator, blank or full-width digit ("１２３４"), which
+# Decimal() would accept.
+_MONEY = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?", re.ASCII)
+_MONEY_NEGATIVE = re.compile(r"-[0-9]+(?:\.[0-9]{1,2})?", re.ASCII)
+_MONEY_MORE_DECIMALS = re.compile(r"[0-9]+\.[0-9]{3,}", re.ASCII)
+
+
 def money(*, positive: bool = False) -> Callable[[str], Decimal]:
     def parse(value: str) -> Decimal:
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            raise CellError(str(NOT_DECIMAL)) from None
-        if not amount.is_finite():
+        if not _MONEY.fullmatch(value):
+            if _MONEY_NEGATIVE.fullmatch(value):
+                raise CellError(str(NOT_POSITIVE if positive else NEGATIVE))
+            if _MONEY_MORE_DECIMALS.fullmatch(value):
+                raise CellError(str(TOO_MANY_DECIMALS))
             raise CellError(str(NOT_DECIMAL))
-        if abs(amount) > MONEY_MAX:
+        amount = Decimal(value)
+        if amount > MONEY_MAX:
             raise CellError(str(MONEY_TOO_LARGE))
-        quantized = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-        if quantized != amount:
-            raise CellError(str(TOO_MANY_DECIMALS))
-        if positive and quantized <= 0:
+        if positive and amount <= 0:
             raise CellError(str(NOT_POSITIVE))
-        if quantized < 0:
-            raise CellError(str(NEGATIVE))
-        return quantized
+        return amount.quantize(CENT)
 
     return parse
 
 
-_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+_DATE = re.compile(r"([0-9]{4})([-/])([0-9]{2})\2([0-9]{2})", re.ASCII)
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+
+
+def _lender_today() -> datetime.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+def _calendar_date(value: str) -> datetime.date:
+    match = _DATE.fullmatch(value)
+    if not match:
+        raise CellError(str(NOT_DATE))
+    year, _separator, month, day = match.groups()
+    try:
+        day = datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise CellError(str(NOT_DATE)) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise CellError(str(DATE_OUT_OF_RANGE).format(low=EARLIEST_DATE, high=LATEST_DATE))
+    return day
 
 
 def date(value: str) -> datetime.date:
-    match = _DATE.match(value)
-    if not match:
-        raise CellError(str(NOT_DATE))
-    try:
-        return datetime.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        raise CellError(str(NOT_DATE)) from None
+    """YYYY-MM-DD or YYYY/MM/DD (two-digit month and day, one separator), 1900–2199."""
+    return _calendar_date(value)
+
+
+def past_date(value: str) -> datetime.date:
+    """A date that has happened (a birth, an opening, a consent): not after today in the lender's time zone."""
+    day = _calendar_date(value)
+    if day > _lender_today():
+        raise CellError(str(DATE_IN_FUTURE))
+    return day
+
+
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:Z|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
+)
+# How far ahead of our clock the core system's clock may run.
+CLOCK_SKEW = datetime.timedelta(minutes=10)
 
 
 def aware_datetime(value: str) -> datetime.datetime:
-    """ISO 8601; without an offset the time is the lender's (settings.TIME_ZONE)."""
+    """
+    ISO 8601 YYYY-MM-DDTHH:MM[:SS] with its zone (Z or ±HH:MM), nothing else:
+    no basic or week forms, no fractions, no bare dates; not in the future
+    beyond CLOCK_SKEW.
+    """
+    if not _DATETIME.fullmatch(value):
+        raise CellError(str(NOT_DATETIME))
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise CellError(str(NOT_DATETIME)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    if moment.year < EARLIEST_DATE.year:
+        raise CellError(str(NOT_DATETIME))
+    if moment > timezone.now() + CLOCK_SKEW:
+        raise CellError(str(DATETIME_IN_FUTURE))
     return moment
+
+
+_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 
 
 def integer(*, low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        if not re.fullmatch(r"[+-]?\d+", value):
+        if not _INTEGER.fullmatch(value):
             raise CellError(str(NOT_INTEGER))
         number = int(value)
         if not low <= number <= high:
@@ -151,6 +214,107 @@ def _time_zones() -> frozenset[str]:
 def time_zone(value: str) -> str:
     if value not in _time_zones():
         raise CellError(str(NOT_TIME_ZONE))
+    return value
+
+
+# Names: what the portfolio's borrowers and their contacts are called. Any
+# other character is almost always an encoding gone wrong ("JosÃ©", box
+# drawing, private use), so it is refused rather than stored.
+NAME_PUNCTUATION = frozenset(" \u00b7-'\u2019")  # space, middle dot ·, hyphen, apostrophes ' ’
+
+
+@cache
+def _name_character_ok(character: str) -> bool:
+    if character in NAME_PUNCTUATION:
+        return True
+    if not unicodedata.category(character).startswith("L") and character != "\u3007":  # 〇
+        return False
+    name = unicodedata.name(character, "")
+    return name.startswith(("LATIN ", "CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")) or character == "\u3007"
+
+
+def _misdecoded(value: str) -> str | None:
+    """The text this would be if it is UTF-8 bytes read as Latin-1 / Windows-1252, or None."""
+    if value.isascii():
+        return None
+    for codec in ("cp1252", "latin-1"):
+        try:
+            fixed = value.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        if fixed != value:
+            return fixed
+    return None
+
+
+def person_name(max_length: int) -> Callable[[str], str]:
+    limit = text(max_length)
+
+    def parse(value: str) -> str:
+        value = limit(value)
+        bad = sorted(
+            {character for character in unicodedata.normalize("NFC", value) if not _name_character_ok(character)}
+        )
+        if bad:
+            shown = " ".join(f"{character!r} U+{ord(character):04X}" for character in bad[:5])
+            raise CellError(str(NAME_UNEXPECTED_CHARACTERS).format(characters=shown))
+        fixed = _misdecoded(value)
+        if fixed is not None:
+            raise CellError(str(NAME_LOOKS_MISDECODED).format(fixed=fixed))
+        return value
+
+    return parse
+
+
+_RIC_SHAPE = re.compile(r"[0-9]{17}.", re.ASCII | re.DOTALL)
+
+
+def ric_shaped(value: str) -> bool:
+    """18 characters of which the first 17 are digits: meant as a resident identity number of China."""
+    return len(value) == 18 and bool(_RIC_SHAPE.fullmatch(value))
+
+
+def ric_problem(value: str) -> str | None:
+    """Why this is not a valid resident identity number of China (GB 11643), or None. `value` is upper case."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent
+
+    if len(value) != 18:
+        return str(RIC_NOT_18)
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value, re.ASCII):
+        return str(RIC_FORMAT)
+    if value[-1] != ric.calc_check_digit(value):
+        return str(RIC_CHECK_DIGIT)
+    try:
+        born = ric.get_birth_date(value)
+    except InvalidComponent:
+        return str(RIC_BIRTH_DATE)
+    if not EARLIEST_DATE <= born <= _lender_today():
+        return str(RIC_BIRTH_DATE)
+    try:
+        ric.validate(value)
+    except InvalidChecksum:
+        return str(RIC_CHECK_DIGIT)
+    except InvalidComponent:
+        return str(RIC_REGION)
+    except ValueError:
+        return str(RIC_FORMAT)
+    return None
+
+
+def national_id(value: str) -> str:
+    """
+    Text up to 32 characters; one shaped as a resident identity number of
+    China (18 characters, 17 digits first) must be one, and is stored with an
+    upper-case X. Borrowers in China are held to it whatever the shape (the
+    borrowers' handler checks that, knowing the borrower's time zone).
+    """
+    value = text(32)(value)
+    if ric_shaped(value):
+        value = value.upper()
+        problem = ric_problem(value)
+        if problem:
+            raise CellError(problem)
     return value
 
 
@@ -197,9 +361,9 @@ BORROWERS = Schema(
     kind=ImportBatch.Kind.BORROWERS,
     columns=(
         _external_id(),
-        Column("name", text(120), required=True),
-        Column("national_id", text(32)),
-        Column("date_of_birth", date, default=None),
+        Column("name", person_name(120), required=True),
+        Column("national_id", national_id),
+        Column("date_of_birth", past_date, default=None),
         Column("employer", text(200)),
         Column("monthly_income", money(), default=None),
         Column("province", text(50)),
@@ -225,13 +389,13 @@ CONTACT_POINTS = Schema(
         Column("kind", choice(ContactPoint.Kind.choices), required=True),
         Column("value", text(300), required=True),
         Column("owner", choice(ContactPoint.Owner.choices), default=ContactPoint.Owner.BORROWER.value),
-        Column("third_party_name", text(120)),
+        Column("third_party_name", person_name(120)),
         Column("relation", choice(ContactPoint.Relation.choices)),
         Column("is_primary", boolean, default=False),
         Column("is_verified", boolean, default=False),
         Column("consent_sms", boolean, default=False),
         Column("consent_email", boolean, default=False),
-        Column("consent_recorded_on", date, default=None),
+        Column("consent_recorded_on", past_date, default=None),
         Column("do_not_contact", boolean, default=False),
     ),
 )
@@ -242,7 +406,7 @@ ACCOUNTS = Schema(
         _external_id(),
         Column("borrower_external_id", text(64), required=True),
         Column("product_code", text(40), required=True),
-        Column("opened_on", date, required=True),
+        Column("opened_on", past_date, required=True),
         Column("credit_limit", money(), required=True),
         Column("available_credit", money(), default=Decimal("0.00")),
         Column("status", choice(CreditAccount.Status.choices), default=CreditAccount.Status.ACTIVE.value),
@@ -256,7 +420,7 @@ INSTALLMENTS = Schema(
         Column("account_external_id", text(64), required=True),
         Column("number", integer(low=1, high=2147483647), required=True),
         Column("order_reference", text(64)),
-        Column("lent_on", date, required=True),
+        Column("lent_on", past_date, required=True),
         Column("due_on", date, required=True),
         Column("principal_due", money(), required=True),
         Column("interest_due", money(), default=Decimal("0.00")),

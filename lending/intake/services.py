@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import audit_record
 from lending.intake.pipeline import APPLYING, RejectedWhileApplying, apply_pass, check_pass, row_errors_store
-from lending.intake.reader import FileRejected
+from lending.intake.reader import ENCODING_UNKNOWN, FileRejected, file_inspect
 from lending.intake.schema import SCHEMAS
 from lending.intake.upsert import HANDLERS, Counts, Parsed, Row, RowError, parse_row
 from lending.models import ImportBatch, IntakeToken
@@ -51,6 +51,8 @@ API_UNKNOWN_FIELD = _("Unknown field.")
 API_MISSING_FIELD = _("This field is required.")
 API_NOT_TEXT = _("Must be a string or a number.")
 API_CONFLICT = _("A concurrent call recorded one of these payments; send the call again.")
+BATCH_NOT_WAITING = _("This import is no longer waiting for confirmation: it was applied or cancelled already.")
+MESSAGE_CANCELLED = _("Cancelled after the preview; nothing was applied and the file was deleted.")
 TOKEN_NAME_TAKEN = _("A token with this name exists already.")
 TOKEN_NAME_REQUIRED = _("A token needs a name.")
 
@@ -91,27 +93,44 @@ def import_batch_create(
     file,
     original_name: str = "",
     source: str = ImportBatch.Source.UPLOAD,
+    encoding: str = ImportBatch.Encoding.UTF8,
     quarantine_bad_rows: bool = False,
     actor=None,
     enqueue: bool = True,
+    confirm_first: bool = False,
 ) -> ImportBatch:
     """
     Store an uploaded file as a new PENDING batch and (unless `enqueue` is
     False, for the command that runs it at once) have a worker run it once
     this transaction commits. Files over the configured size are refused here,
     before anything is stored.
+
+    With `confirm_first` (the browser upload) the file must decode in its
+    declared encoding (IntakeError naming the byte and row otherwise) and the
+    batch waits, as PREVIEW, for its sender to look at the first rows and
+    apply it (import_batch_confirm) or cancel it (import_batch_cancel).
     """
     if kind not in SCHEMAS:
         raise IntakeError(str(KIND_UNKNOWN).format(kind=kind))
+    if encoding not in ImportBatch.Encoding.values:
+        raise IntakeError(str(ENCODING_UNKNOWN).format(encoding=encoding))
     size = _file_size(file)
     if size > max_file_bytes():
         raise IntakeError(str(FILE_TOO_LARGE).format(size=size, limit=max_file_bytes()))
     if size == 0:
         raise IntakeError(str(FILE_EMPTY_UPLOAD))
+    if confirm_first:
+        try:
+            file_inspect(file, encoding)
+        except FileRejected as rejection:
+            raise IntakeError(rejection.reason) from None
+        file.seek(0)
     name = Path(original_name or getattr(file, "name", "") or f"{kind}.csv").name
     batch = ImportBatch(
         kind=kind,
         source=source,
+        status=ImportBatch.Status.PREVIEW if confirm_first else ImportBatch.Status.PENDING,
+        encoding=encoding,
         original_name=name[:255],
         sha256=_sha256_of(file),
         quarantine_bad_rows=quarantine_bad_rows,
@@ -119,7 +138,7 @@ def import_batch_create(
     )
     batch.file.save(name, File(file, name=name), save=False)
     batch.save()
-    if enqueue:
+    if enqueue and not confirm_first:
         from lending.intake.tasks import import_run_task
 
         batch_id = batch.pk
@@ -127,7 +146,69 @@ def import_batch_create(
     return batch
 
 
-def import_file(*, kind: str, path: str | Path, quarantine_bad_rows: bool = False, actor=None) -> ImportBatch:
+def import_batch_confirm(*, batch: ImportBatch, actor=None) -> ImportBatch:
+    """
+    The sender saw the preview and applies the file: PREVIEW → PENDING (a
+    conditional update, so a double click applies it once), and a worker runs
+    it when this transaction commits.
+    """
+    with transaction.atomic():
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+            status=ImportBatch.Status.PENDING
+        )
+        if not claimed:
+            raise IntakeError(str(BATCH_NOT_WAITING))
+        from lending.intake.tasks import import_run_task
+
+        batch_id = batch.pk
+        transaction.on_commit(lambda: import_run_task.delay(batch_id))
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_cancel(*, batch: ImportBatch, actor=None) -> ImportBatch:
+    """The sender saw garbled rows in the preview: PREVIEW → CANCELLED, the stored file deleted, audited."""
+    with transaction.atomic():
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+            status=ImportBatch.Status.CANCELLED, message=str(MESSAGE_CANCELLED), finished_at=timezone.now()
+        )
+        if not claimed:
+            raise IntakeError(str(BATCH_NOT_WAITING))
+        batch.refresh_from_db()
+        audit_record(
+            action="lending.import.cancelled",
+            target=batch,
+            actor=actor,
+            data={
+                "kind": batch.kind,
+                "source": batch.source,
+                "file": batch.original_name,
+                "sha256": batch.sha256,
+                "encoding": batch.encoding,
+                "rows": 0,
+                "created": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "bad_rows": 0,
+            },
+        )
+        stored = batch.file.name
+        if stored:
+            storage = batch.file.storage
+            transaction.on_commit(lambda: storage.delete(stored))
+            ImportBatch.objects.filter(pk=batch.pk).update(file="")
+    batch.refresh_from_db()
+    return batch
+
+
+def import_file(
+    *,
+    kind: str,
+    path: str | Path,
+    encoding: str = ImportBatch.Encoding.UTF8,
+    quarantine_bad_rows: bool = False,
+    actor=None,
+) -> ImportBatch:
     """The management command's way: store the file as a batch and run it here and now."""
     path = Path(path)
     with path.open("rb") as fileobj:
@@ -136,6 +217,7 @@ def import_file(*, kind: str, path: str | Path, quarantine_bad_rows: bool = Fals
             file=fileobj,
             original_name=path.name,
             source=ImportBatch.Source.COMMAND,
+            encoding=encoding,
             quarantine_bad_rows=quarantine_bad_rows,
             actor=actor,
             enqueue=False,
@@ -347,7 +429,9 @@ def _api_rows(items: list) -> tuple[list[Row], list[RowError]]:
     return rows, errors
 
 
-def intake_payments_receive(*, items: list, token: IntakeToken) -> ApiOutcome:
+def intake_payments_receive(
+    *, items: list, token: IntakeToken, encoding: str = ImportBatch.Encoding.UTF8
+) -> ApiOutcome:
     """
     Record the payments the core system sends, all or none: every call is a
     batch (source API) with its audit event. A payment whose external id is
@@ -362,6 +446,7 @@ def intake_payments_receive(*, items: list, token: IntakeToken) -> ApiOutcome:
             kind=ImportBatch.Kind.PAYMENTS,
             source=ImportBatch.Source.API,
             status=ImportBatch.Status.RUNNING,
+            encoding=encoding,
             original_name=f"API: {token.name}"[:255],
             total_rows=len(items),
         )

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lending.intake.schema import REQUIRED_VALUE, SCHEMAS, CellError, Schema
+from lending.intake.schema import REQUIRED_VALUE, SCHEMAS, CellError, Schema, ric_problem, ric_shaped
 from lending.models import (
     Borrower,
     ContactPoint,
@@ -39,6 +39,13 @@ THIRD_PARTY_NEEDS_RELATION = _("A third party's contact point needs their relati
 DUE_BEFORE_LENT = _("The due date is before the date the principal was lent.")
 DUE_BELOW_PAID = _("Less than has already been paid on this installment ({paid}).")
 WRONG_FIELD_COUNT = _("The row has {found} fields; the header has {expected}.")
+
+# A borrower whose time zone is one of China's is held to the resident
+# identity number whatever its shape (a national id shaped like one is
+# checked as one for everybody, by the schema).
+CHINA_TIME_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Urumqi", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Kashgar", "PRC"}
+)
 
 
 @dataclass(slots=True)
@@ -249,9 +256,18 @@ class BorrowerHandler(Handler):
 
     def check_references(self, rows):
         existing = self._existing_by_external_id(Borrower, rows)
+        good, errors = [], []
+        default_zone = Borrower._meta.get_field("time_zone").default
         for parsed in rows:
-            parsed.existing = existing.get(parsed.values["external_id"])
-        return rows, []
+            obj = parsed.existing = existing.get(parsed.values["external_id"])
+            number = parsed.values.get("national_id", "")
+            zone = parsed.values.get("time_zone", obj.time_zone if obj else default_zone)
+            problem = ric_problem(number) if number and zone in CHINA_TIME_ZONES and not ric_shaped(number) else None
+            if problem:
+                errors.append(self.error(parsed, "national_id", problem))
+            else:
+                good.append(parsed)
+        return good, errors
 
     def apply(self, rows):
         key = lambda parsed: {"external_id": parsed.values["external_id"]}  # noqa: E731

@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
@@ -18,19 +19,35 @@ from accounts.permissions import Capability, CapabilityRequiredMixin, capability
 from documents.exports import csv_response
 from lending.intake import selectors, services
 from lending.intake.forms import ImportUploadForm
+from lending.intake.preview import import_batch_preview
+from lending.intake.reader import FileRejected, text_decode
 from lending.intake.tables import ImportBatchTable
 from lending.models import ImportBatch
 
-IMPORT_QUEUED = _("The file was received; it is being imported.")
+IMPORT_QUEUED = _("The file is being imported.")
+IMPORT_PREVIEW = _("The file was received. Check its first rows, then apply it or cancel.")
+IMPORT_CANCELLED = _("The import was cancelled; nothing was applied.")
 API_METHOD_NOT_ALLOWED = _("Use POST.")
 API_UNAUTHORIZED = _("Send a valid intake token: Authorization: Bearer <token>.")
 API_NOT_JSON = _("The body is not valid JSON.")
+API_NOT_JSON_CONSTANT = _("The body is not valid JSON: {constant} is not a number.")
+API_CHARSET_UNKNOWN = _("Unknown charset {charset}: send Content-Type: application/json; charset=utf-8 (or gb18030).")
+
+# The charset parameter of Content-Type names the body's encoding; UTF-8 when there is none (RFC 8259).
+API_CHARSETS = {
+    "utf-8": ImportBatch.Encoding.UTF8,
+    "utf8": ImportBatch.Encoding.UTF8,
+    "gb18030": ImportBatch.Encoding.GB18030,
+    "gbk": ImportBatch.Encoding.GB18030,
+    "gb2312": ImportBatch.Encoding.GB18030,
+}
 
 FINISHED = {
     ImportBatch.Status.APPLIED,
     ImportBatch.Status.PARTLY_APPLIED,
     ImportBatch.Status.REJECTED,
     ImportBatch.Status.FAILED,
+    ImportBatch.Status.CANCELLED,
 }
 
 
@@ -57,19 +74,51 @@ class ImportCreateView(CapabilityRequiredMixin, FormView):
                 file=form.cleaned_data["file"],
                 original_name=form.cleaned_data["file"].name,
                 source=ImportBatch.Source.UPLOAD,
+                encoding=form.cleaned_data["encoding"],
                 quarantine_bad_rows=form.cleaned_data["quarantine_bad_rows"],
                 actor=self.request.user,
+                confirm_first=True,
             )
         except services.IntakeError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        messages.success(self.request, IMPORT_QUEUED)
+        messages.success(self.request, IMPORT_PREVIEW)
         return redirect("lending:import_detail", pk=batch.pk)
+
+
+def _preview_decided(request, pk, decide, done):
+    """Apply or Cancel on a batch's preview: one service call, its refusal or success as a message."""
+    batch = get_object_or_404(selectors.import_batches_visible_to(request.user), pk=pk)
+    try:
+        decide(batch=batch, actor=request.user)
+    except services.IntakeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("lending:import_detail", pk=batch.pk)
+
+
+@require_POST
+@capability_required(Capability.IMPORT_DATA)
+def import_confirm(request, pk):
+    """Apply: the sender saw the preview; a worker imports the file."""
+    return _preview_decided(request, pk, services.import_batch_confirm, IMPORT_QUEUED)
+
+
+@require_POST
+@capability_required(Capability.IMPORT_DATA)
+def import_cancel(request, pk):
+    """Cancel: the preview showed the wrong file or garbled text; nothing is applied, the file is deleted."""
+    return _preview_decided(request, pk, services.import_batch_cancel, IMPORT_CANCELLED)
 
 
 @capability_required(Capability.IMPORT_DATA)
 def import_detail(request, pk):
-    """The batch's page; htmx polls the progress fragment every second until the batch is finished."""
+    """
+    The batch's page: an upload waiting for confirmation shows its first rows
+    as decoded, with Apply and Cancel; then htmx polls the progress fragment
+    every second until the batch is finished.
+    """
     batch = get_object_or_404(selectors.import_batches_visible_to(request.user), pk=pk)
     context = {
         "batch": batch,
@@ -78,6 +127,8 @@ def import_detail(request, pk):
     }
     if batch.status in FINISHED and batch.error_count:
         context["row_errors"] = list(selectors.import_row_errors(batch)[:20])
+    if batch.status == ImportBatch.Status.PREVIEW:
+        context["preview"] = import_batch_preview(batch)
     if request.htmx:
         return render(request, "lending/imports/_progress.html", context)
     context["same_file_before"] = selectors.import_batch_same_file_before(batch)
@@ -117,6 +168,15 @@ def _bearer(request) -> str:
     return key.strip() if scheme.lower() == "bearer" else ""
 
 
+class _NotANumber(ValueError):
+    pass
+
+
+def _refuse_constant(name):
+    """NaN, Infinity and -Infinity are not JSON (Python's json accepts them)."""
+    raise _NotANumber(name)
+
+
 @csrf_exempt
 def payments_api(request):
     """
@@ -132,9 +192,20 @@ def payments_api(request):
         response = _json_error(401, API_UNAUTHORIZED)
         response["WWW-Authenticate"] = 'Bearer realm="intake"'
         return response
+    charset = request.content_params.get("charset", "utf-8").strip().lower()
+    encoding = API_CHARSETS.get(charset)
+    if encoding is None:
+        return _json_error(415, str(API_CHARSET_UNKNOWN).format(charset=charset[:40]))
     try:
-        body = json.loads(request.body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+        text = text_decode(request.body, encoding)
+    except FileRejected as rejection:
+        return _json_error(400, rejection.reason)
+    try:
+        # Numbers arrive as Decimal with the digits as written (1e3 stays 1E+3, which the schema refuses).
+        body = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+    except _NotANumber as error:
+        return _json_error(400, str(API_NOT_JSON_CONSTANT).format(constant=error))
+    except ValueError:
         return _json_error(400, API_NOT_JSON)
     if isinstance(body, dict) and "payments" in body and len(body) == 1 and isinstance(body["payments"], list):
         items = body["payments"]
@@ -143,7 +214,7 @@ def payments_api(request):
     else:
         return _json_error(400, services.API_BODY_INVALID)
     try:
-        outcome = services.intake_payments_receive(items=items, token=token)
+        outcome = services.intake_payments_receive(items=items, token=token, encoding=encoding)
     except services.IntakeError as error:
         return _json_error(400, error)
     if outcome.errors:

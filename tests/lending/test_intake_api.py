@@ -1,4 +1,9 @@
-"""POST /api/intake/payments/: token authentication, one payment or a batch, all or nothing, idempotent."""
+"""
+POST /api/intake/payments/: token authentication, one payment or a batch, all
+or nothing, idempotent; strict about what it reads (the body's declared
+charset, amounts as plain decimals, JSON numbers too, times with their zone
+and not in the future), and JSON whatever goes wrong (413, 404, 405, 500).
+"""
 
 import datetime
 import hashlib
@@ -6,10 +11,11 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from lending.intake import schema, services
+from lending.intake import middleware, reader, schema, services
 from lending.models import ImportBatch, ImportRowError, Installment, IntakeToken, Payment
 from tests.lending.factories import account_with_schedule
 
@@ -164,7 +170,7 @@ def test_json_numbers_are_read_exactly_not_as_floats(client, token, account):
     response = post(
         client,
         '{"external_id": "P1", "account_external_id": "A1", "amount": 0.1, '
-        '"received_at": "2026-02-10", "channel": "app"}',
+        '"received_at": "2026-02-10T10:00+08:00", "channel": "app"}',
         key=token.key,
         raw=True,
     )
@@ -216,3 +222,178 @@ def test_a_body_not_in_utf8_is_400(client, token, account):
     )
     assert response.status_code == 400
     assert Payment.objects.count() == 0
+
+
+# --- Strict reading: charset, numbers, times ------------------------------------------------
+
+
+def send(client, body: bytes | str, token, *, content_type="application/json"):
+    """Text is encoded by the test client in the content type's charset (UTF-8 by default); bytes go as they are."""
+    return client.post(URL, data=body, content_type=content_type, headers={"Authorization": f"Bearer {token.key}"})
+
+
+def one(amount='"500.00"', received_at="2026-02-10T10:00:00+08:00", external_id="P1"):
+    return (
+        f'{{"external_id": "{external_id}", "account_external_id": "A1", "amount": {amount}, '
+        f'"received_at": "{received_at}", "channel": "app"}}'
+    )
+
+
+# --- Encodings ------------------------------------------------------------------------------
+
+
+def test_a_gbk_body_declared_gb18030_is_read(client, token, account):
+    response = send(client, one(external_id="付款1"), token, content_type="application/json; charset=GB18030")
+
+    assert response.status_code == 200, response.json()
+    assert Payment.objects.get().external_id == "付款1"
+    assert ImportBatch.objects.get().encoding == "gb18030"
+
+
+def test_a_gbk_body_without_a_charset_is_refused_naming_the_byte(client, token, account):
+    body = one(external_id="付款1").encode("gbk")
+
+    response = send(client, body, token)
+
+    assert response.status_code == 400
+    offset = body.index("付".encode("gbk"))
+    assert response.json() == {"detail": str(reader.BODY_NOT_DECODABLE).format(encoding="UTF-8", offset=offset)}
+    assert Payment.objects.count() == 0
+
+
+def test_an_unknown_charset_is_415(client, token, account):
+    response = send(client, one(), token, content_type="application/json; charset=latin-1")
+
+    assert response.status_code == 415
+    assert "latin-1" in response.json()["detail"]
+    assert Payment.objects.count() == 0
+
+
+# --- Numbers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        ("1e3", schema.NOT_DECIMAL),
+        ("1E+3", schema.NOT_DECIMAL),
+        ("5.000", schema.TOO_MANY_DECIMALS),
+        ("-0.00", schema.NOT_POSITIVE),
+        ('"１２３４"', schema.NOT_DECIMAL),
+        ('"1_000"', schema.NOT_DECIMAL),
+        ('"+5"', schema.NOT_DECIMAL),
+        ('"1e3"', schema.NOT_DECIMAL),
+        ('"-0.00"', schema.NOT_POSITIVE),
+    ],
+)
+def test_amounts_other_than_plain_decimals_are_refused(client, token, account, amount, reason):
+    response = send(client, one(amount=amount), token)
+
+    assert response.status_code == 400, response.json()
+    [error] = response.json()["errors"]
+    assert (error["field"], error["reason"]) == ("amount", str(reason))
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_constants_that_are_not_json_are_refused(client, token, account, constant):
+    response = send(client, one(amount=constant), token)
+
+    assert response.status_code == 400
+    assert constant in response.json()["detail"]
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize("amount", ["500", "500.5", '"500.50"'])
+def test_plain_json_numbers_and_strings_are_amounts(client, token, account, amount):
+    response = send(client, one(amount=amount), token)
+
+    assert response.status_code == 200, response.json()
+    assert str(Payment.objects.get().amount) in {"500.00", "500.50"}
+
+
+# --- Dates ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("received_at", "reason"),
+    [
+        ("20261130", schema.NOT_DATETIME),
+        ("2026-W05-2", schema.NOT_DATETIME),
+        ("2026-02-10", schema.NOT_DATETIME),
+        ("2026-02-10T10:00:00", schema.NOT_DATETIME),
+        ("2026-02-10 10:00:00+08:00", schema.NOT_DATETIME),
+        ("2026-02-10T10:00:00.123+08:00", schema.NOT_DATETIME),
+        ("２０２６-02-10T10:00+08:00", schema.NOT_DATETIME),
+        ("2099-02-10T10:00:00+08:00", schema.DATETIME_IN_FUTURE),
+    ],
+)
+def test_received_at_must_be_a_zoned_iso_time_not_in_the_future(client, token, account, received_at, reason):
+    response = send(client, one(received_at=received_at), token)
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["field"], error["reason"]) == ("received_at", str(reason))
+
+
+def test_a_time_a_few_minutes_ahead_is_clock_skew_and_accepted(client, token, account, time_machine):
+    import datetime
+
+    time_machine.move_to(datetime.datetime(2026, 3, 1, 2, 0, tzinfo=datetime.UTC), tick=False)
+    ahead = send(client, one(received_at="2026-03-01T10:09:00+08:00"), token)
+    too_far = send(client, one(received_at="2026-03-01T02:11:00Z", external_id="P2"), token)
+
+    assert ahead.status_code == 200, ahead.json()
+    assert too_far.status_code == 400
+    assert too_far.json()["errors"][0]["reason"] == str(schema.DATETIME_IN_FUTURE)
+
+
+# --- JSON errors only -------------------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_413_in_json(client, token, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = send(client, json.dumps({"payments": [json.loads(one())] * 20}), token)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": str(middleware.API_BODY_TOO_LARGE).format(limit=1000)}
+    assert ImportBatch.objects.count() == 0
+
+
+def test_an_unknown_address_in_the_api_is_404_in_json(client):
+    response = client.get("/api/intake/nothing-here/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": str(middleware.API_ERROR_DETAILS[404])}
+
+
+def test_a_wrong_method_is_405_in_json(client):
+    response = client.put(URL, data="{}", content_type="application/json")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json()["detail"]
+
+
+def test_an_uncaught_error_is_500_in_json(token, account, monkeypatch):
+    def explode(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "intake_payments_receive", explode)
+    client = Client(raise_request_exception=False)
+
+    response = send(client, one(), token)
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": str(middleware.API_ERROR_DETAILS[500])}
+    assert "disk on fire" not in response.text
+
+
+def test_pages_outside_the_api_keep_their_html_errors(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/imports/999999/")
+    assert response.status_code == 404
+    assert "application/json" not in response["Content-Type"]

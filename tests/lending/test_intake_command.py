@@ -1,4 +1,4 @@
-"""`manage.py import_csv <kind> <path> [--quarantine]` and `manage.py intake_token_create <name>`."""
+"""`manage.py import_csv <kind> <path> [--encoding …] [--quarantine]` and `manage.py intake_token_create <name>`."""
 
 import hashlib
 from decimal import Decimal
@@ -78,14 +78,39 @@ def test_payments_of_a_gb18030_file(tmp_path):
     account_with_schedule(external_id="账户1", months=1)
     path = tmp_path / "payments.csv"
     path.write_bytes(
-        "external_id,account_external_id,amount,received_at,channel\nP1,账户1,10.00,2026-02-01,agency\n".encode(
+        "external_id,account_external_id,amount,received_at,channel\nP1,账户1,10.00,2026-02-01T10:00+08:00,agency\n".encode(
             "gb18030"
         )
     )
 
-    run("payments", str(path))
+    run("payments", str(path), "--encoding", "gb18030")
 
     assert Payment.objects.get().account.external_id == "账户1"
+    assert ImportBatch.objects.get().encoding == "gb18030"
+
+
+def test_a_gbk_file_sent_without_its_encoding_is_rejected_naming_byte_and_row(tmp_path, references):
+    """UTF-8 is the default, and nothing is guessed: a GBK file must say so."""
+    path = tmp_path / "borrowers.csv"
+    head = b"external_id,name\nB2,Li Na\n"
+    path.write_bytes(head + "B3,张伟\n".encode("gbk"))
+
+    with pytest.raises(CommandError, match="was rejected"):
+        run("borrowers", str(path))
+
+    batch = ImportBatch.objects.get()
+    assert batch.encoding == "utf-8"
+    assert f"byte {len(head) + 3} (row 3)" in batch.message
+    assert not ImportBatch.objects.filter(created_count__gt=0).exists()
+
+
+def test_an_unknown_encoding_is_refused_by_the_command(tmp_path):
+    path = tmp_path / "borrowers.csv"
+    path.write_text("external_id,name\nB1,Li Na\n")
+
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("borrowers", str(path), "--encoding", "latin-1")
+    assert not ImportBatch.objects.exists()
 
 
 def test_a_malformed_file_fails(tmp_path):

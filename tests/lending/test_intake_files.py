@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 BORROWERS_CSV = (
     "external_id,name,national_id,date_of_birth,monthly_income,province,language,credit_score,is_vulnerable\n"
-    "B1,张伟,110101199001011234,1990-01-01,8000.00,北京市,zh-hans,650,false\n"
+    "B1,张伟,110101199001011237,1990-01-01,8000.00,北京市,zh-hans,650,false\n"
     "B2,Li Na,,1985/12/31,,上海市,en,,yes\n"
 )
 
@@ -56,9 +56,11 @@ def write(tmp_path):
 def run(write):
     """run(kind, csv_text, quarantine=False) -> the finished batch"""
 
-    def go(kind, content, *, quarantine=False, name=None, encoding="utf-8"):
+    def go(kind, content, *, quarantine=False, name=None, encoding="utf-8", declared=None):
+        """`encoding` writes the text; `declared` is what the sender says it is (by default the same)."""
         path = write(name or f"{kind}.csv", content, encoding)
-        return import_file(kind=kind, path=path, quarantine_bad_rows=quarantine)
+        declared = declared or (encoding if encoding in ImportBatch.Encoding.values else "utf-8")
+        return import_file(kind=kind, path=path, encoding=declared, quarantine_bad_rows=quarantine)
 
     return go
 
@@ -111,7 +113,7 @@ def test_a_changed_row_is_updated_and_columns_not_in_the_file_are_left_alone(run
     assert (batch.created_count, batch.updated_count, batch.unchanged_count) == (0, 1, 1)
     zhang = Borrower.objects.get(external_id="B1")
     assert zhang.employer == "Acme"
-    assert zhang.national_id == "110101199001011234"  # not in this file: kept
+    assert zhang.national_id == "110101199001011237"  # not in this file: kept
     assert zhang.monthly_income == Decimal("8000.00")
 
 
@@ -271,7 +273,7 @@ def test_a_broken_utf8_file_is_rejected_naming_the_byte_offset_and_row(run):
     assert batch.status == ImportBatch.Status.REJECTED
     [(row, _column, _value, reason)] = errors_of(batch)
     assert row == 5
-    assert reason == str(reader.FILE_NOT_DECODABLE).format(offset=len(good.encode()) + 3, row=5)
+    assert reason == str(reader.FILE_NOT_DECODABLE).format(encoding="UTF-8", offset=len(good.encode()) + 3, row=5)
     assert Borrower.objects.count() == 0
 
 
@@ -413,7 +415,8 @@ PAYMENTS_HEADER = "external_id,account_external_id,amount,received_at,channel\n"
 def test_payments_are_recorded_allocated_and_repeating_the_file_changes_nothing(run):
     account_with_schedule(external_id="A1", months=2)
     content = (
-        PAYMENTS_HEADER + "P1,A1,500.00,2026-02-10T10:00:00+08:00,app\nP2,A1,12.50,2026-02-11 09:00,bank_transfer\n"
+        PAYMENTS_HEADER
+        + "P1,A1,500.00,2026-02-10T10:00:00+08:00,app\nP2,A1,12.50,2026-02-11T09:00+08:00,bank_transfer\n"
     )
     batch = run("payments", content)
 
@@ -438,13 +441,13 @@ def test_bad_payments_reject_the_file(run):
     account_with_schedule(external_id="A1", months=1)
     batch = run(
         "payments",
-        PAYMENTS_HEADER + "P1,A1,100.00,2026-02-10,app\n"
-        "P2,A1,-5.00,2026-02-10,app\n"
-        "P3,A404,5.00,2026-02-10,app\n"
-        "P4,A1,5.001,2026-02-10,app\n"
+        PAYMENTS_HEADER + "P1,A1,100.00,2026-02-10T10:00:00+08:00,app\n"
+        "P2,A1,-5.00,2026-02-10T10:00:00+08:00,app\n"
+        "P3,A404,5.00,2026-02-10T10:00:00+08:00,app\n"
+        "P4,A1,5.001,2026-02-10T10:00:00+08:00,app\n"
         "P5,A1,5.00,yesterday,app\n"
-        "P6,A1,5.00,2026-02-10,cash\n"
-        "P1,A1,100.00,2026-02-10,app\n",
+        "P6,A1,5.00,2026-02-10T10:00:00+08:00,cash\n"
+        "P1,A1,100.00,2026-02-10T10:00:00+08:00,app\n",
     )
 
     assert batch.status == ImportBatch.Status.REJECTED
@@ -462,10 +465,12 @@ def test_bad_payments_reject_the_file(run):
 
 def test_a_payment_known_with_other_data_is_a_bad_row_and_quarantine_keeps_it(run):
     account_with_schedule(external_id="A1", months=1)
-    run("payments", PAYMENTS_HEADER + "P1,A1,100.00,2026-02-10,app\n")
+    run("payments", PAYMENTS_HEADER + "P1,A1,100.00,2026-02-10T10:00:00+08:00,app\n")
 
     batch = run(
-        "payments", PAYMENTS_HEADER + "P1,A1,999.00,2026-02-10,app\nP2,A1,10.00,2026-02-10,app\n", quarantine=True
+        "payments",
+        PAYMENTS_HEADER + "P1,A1,999.00,2026-02-10T10:00:00+08:00,app\nP2,A1,10.00,2026-02-10T10:00:00+08:00,app\n",
+        quarantine=True,
     )
 
     assert (batch.status, batch.created_count, batch.error_count) == (ImportBatch.Status.PARTLY_APPLIED, 1, 1)
@@ -486,7 +491,7 @@ def test_a_50_mb_file_is_read_as_a_stream_in_bounded_memory(tmp_path, monkeypatc
     with path.open("w", encoding="utf-8") as out:
         out.write("external_id,name,national_id,employer,province,city,district\n")
         for n in range(rows):
-            out.write(f"B{n},{name},{n:032d},{employer},{city},{city},{city}\n")
+            out.write(f"B{n},{name},11010519491231002X,{employer},{city},{city},{city}\n")
         out.write("B0,Repeated,,,,,\n")
     assert path.stat().st_size > 50 * 1024 * 1024
     chunk_sizes = []
@@ -539,13 +544,16 @@ def test_payments_refused_only_when_recorded_are_all_reported_and_nothing_is_app
     monkeypatch.setattr(pipeline, "CHUNK_ROWS", 2)
     monkeypatch.setattr(upsert.PaymentHandler, "apply_chunk_factor", 1)
     account_with_schedule(external_id="A1", months=1)
-    run("payments", PAYMENTS_HEADER + "P1,A1,1.00,2026-02-10,app\nP4,A1,4.00,2026-02-10,app\n")
+    run(
+        "payments",
+        PAYMENTS_HEADER + "P1,A1,1.00,2026-02-10T10:00:00+08:00,app\nP4,A1,4.00,2026-02-10T10:00:00+08:00,app\n",
+    )
     content = PAYMENTS_HEADER + (
-        "P1,A1,9.00,2026-02-10,app\n"  # known with 1.00
-        "P2,A1,2.00,2026-02-10,app\n"
-        "P3,A1,3.00,2026-02-10,app\n"
-        "P4,A1,4.00,2026-02-11,app\n"  # known on another day
-        "P5,A1,5.00,2026-02-10,app\n"
+        "P1,A1,9.00,2026-02-10T10:00:00+08:00,app\n"  # known with 1.00
+        "P2,A1,2.00,2026-02-10T10:00:00+08:00,app\n"
+        "P3,A1,3.00,2026-02-10T10:00:00+08:00,app\n"
+        "P4,A1,4.00,2026-02-11T10:00:00+08:00,app\n"  # known on another day
+        "P5,A1,5.00,2026-02-10T10:00:00+08:00,app\n"
     )
 
     batch = run("payments", content)

@@ -1,4 +1,4 @@
-"""The intake pages: upload, the progress page, the history list, the error report."""
+"""The intake pages: upload, the preview (apply or cancel), the progress page, the history list, the error report."""
 
 import csv
 import io
@@ -29,11 +29,24 @@ def eager_celery():
     celery_app.conf.task_always_eager = previous
 
 
-def upload(client, content, *, kind="borrowers", quarantine=False, name="borrowers.csv"):
-    data = {"kind": kind, "file": SimpleUploadedFile(name, content.encode(), content_type="text/csv")}
+def upload(client, content, *, kind="borrowers", quarantine=False, name="borrowers.csv", encoding="utf-8"):
+    """Upload text (written as UTF-8) or bytes, declared in `encoding`."""
+    raw = content if isinstance(content, bytes) else content.encode()
+    data = {"kind": kind, "encoding": encoding, "file": SimpleUploadedFile(name, raw, content_type="text/csv")}
     if quarantine:
         data["quarantine_bad_rows"] = "on"
     return client.post(reverse("lending:import_create"), data)
+
+
+def apply(client, batch):
+    return client.post(reverse("lending:import_confirm", args=[batch.pk]))
+
+
+def upload_and_apply(client, content, **options):
+    upload(client, content, **options)
+    batch = ImportBatch.objects.order_by("-pk").first()
+    apply(client, batch)
+    return batch
 
 
 def batch_of(content, *, status=ImportBatch.Status.PENDING, user=None, kind="borrowers"):
@@ -53,7 +66,7 @@ def test_the_upload_form_shows_the_kinds(client, admin_user):
     assert 'name="quarantine_bad_rows"' in response.text
 
 
-def test_an_upload_is_stored_queued_on_commit_and_redirects_to_its_page(
+def test_an_upload_waits_for_confirmation_and_apply_queues_it_on_commit(
     client, admin_user, django_capture_on_commit_callbacks, eager_celery
 ):
     client.force_login(admin_user)
@@ -63,18 +76,28 @@ def test_an_upload_is_stored_queued_on_commit_and_redirects_to_its_page(
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("lending:import_detail", args=[batch.pk])
+    assert callbacks == []  # nothing is sent to a worker before the sender has seen the preview
+    assert (batch.source, batch.created_by, batch.original_name) == ("upload", admin_user, "borrowers.csv")
+    assert (batch.status, batch.encoding) == (ImportBatch.Status.PREVIEW, "utf-8")
+    assert batch.file.name.startswith("imports/")
+    assert Borrower.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = apply(client, batch)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("lending:import_detail", args=[batch.pk])
     assert len(callbacks) == 1
     batch.refresh_from_db()
-    assert (batch.source, batch.created_by, batch.original_name) == ("upload", admin_user, "borrowers.csv")
-    assert batch.file.name.startswith("imports/")
     assert (batch.status, batch.created_count) == (ImportBatch.Status.APPLIED, 2)
     assert set(Borrower.objects.values_list("external_id", flat=True)) == {"B1", "B2"}
 
 
-def test_nothing_runs_before_the_upload_commits(client, admin_user, django_capture_on_commit_callbacks):
+def test_nothing_runs_before_apply_commits(client, admin_user, django_capture_on_commit_callbacks):
     client.force_login(admin_user)
+    upload(client, GOOD_CSV)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        upload(client, GOOD_CSV)
+        apply(client, ImportBatch.objects.get())
     assert len(callbacks) == 1
     assert ImportBatch.objects.get().status == ImportBatch.Status.PENDING
     assert Borrower.objects.count() == 0
@@ -313,13 +336,13 @@ def test_a_bad_upload_with_quarantine_applies_the_good_rows(
 ):
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, BAD_CSV, quarantine=True)
+        batch = upload_and_apply(client, BAD_CSV, quarantine=True)
 
-    batch = ImportBatch.objects.get()
+    batch.refresh_from_db()
     assert batch.quarantine_bad_rows is True
     assert (batch.status, batch.created_count, batch.error_count) == (ImportBatch.Status.PARTLY_APPLIED, 1, 1)
     assert list(Borrower.objects.values_list("external_id", flat=True)) == ["B1"]
-    page = client.get(response["Location"])
+    page = client.get(reverse("lending:import_detail", args=[batch.pk]))
     assert 'data-status="partly_applied"' in page.text
 
 
@@ -328,11 +351,8 @@ def test_a_malformed_or_gbk_upload_through_the_browser(
 ):
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        upload(client, 'external_id,name\nB1,"open quote\n', name="broken.csv")
-        client.post(
-            reverse("lending:import_create"),
-            {"kind": "borrowers", "file": SimpleUploadedFile("gbk.csv", "external_id,name\nB2,王芳\n".encode("gbk"))},
-        )
+        upload_and_apply(client, 'external_id,name\nB1,"open quote\n', name="broken.csv")
+        upload_and_apply(client, "external_id,name\nB2,王芳\n".encode("gbk"), name="gbk.csv", encoding="gb18030")
 
     broken, gbk = ImportBatch.objects.order_by("pk")
     assert broken.status == ImportBatch.Status.REJECTED

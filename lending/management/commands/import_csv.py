@@ -1,7 +1,10 @@
 """
 Import a CSV file from the core system, here and now (no worker needed):
 
-    manage.py import_csv payments /data/payments-2026-03-01.csv [--quarantine]
+    manage.py import_csv payments /data/payments-2026-03-01.csv [--encoding gb18030] [--quarantine]
+
+The encoding is the sender's to declare (default UTF-8, with or without a
+byte-order mark); a file that does not decode in it is rejected.
 
 The file is stored and recorded as an import batch like a browser upload,
 and run by the same service. Exit status 1 when it was rejected or failed.
@@ -25,17 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=ImportBatch.Kind.values)
         parser.add_argument("path")
         parser.add_argument(
+            "--encoding",
+            choices=ImportBatch.Encoding.values,
+            default=ImportBatch.Encoding.UTF8.value,
+            help="The encoding the file was saved in: utf-8 (default; with or without BOM) or gb18030 (GBK, GB2312).",
+        )
+        parser.add_argument(
             "--quarantine",
             action="store_true",
             help="Apply the good rows and quarantine the bad ones (default: any bad row applies nothing).",
         )
 
-    def handle(self, *args, kind, path, quarantine, **options):
+    def handle(self, *args, kind, path, quarantine, encoding, **options):
         path = Path(path)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            batch = import_file(kind=kind, path=path, quarantine_bad_rows=quarantine)
+            batch = import_file(kind=kind, path=path, encoding=encoding, quarantine_bad_rows=quarantine)
         except IntakeError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
