@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_tables2 import LazyPaginator, RequestConfig
 
@@ -84,7 +84,8 @@ def _borrower_page(request, pk, revealed: dict | None = None):
     """The borrower page: personal data masked unless the user sees it whole (audited) or just revealed it."""
     revealed = revealed or {}
     borrower = get_object_or_404(selectors.borrowers_with_details(user=request.user), pk=pk)
-    own_rows, third_rows = _contact_rows(request.user, list(borrower.contact_points.all()), revealed.get("contacts", {}))
+    points = list(borrower.contact_points.all())
+    own_rows, third_rows = _contact_rows(request.user, points, revealed.get("contacts", {}))
     national_id = revealed.get("national_id") or national_id_for(request.user, borrower.national_id)
     national_id_masked = national_id != borrower.national_id
     if sees_full_personal_data(request.user):
@@ -111,10 +112,11 @@ def borrower_detail(request, pk):
 
 
 @object_capability_required(Capability.REVEAL_CONTACT_DETAILS)
-@require_POST
 def borrower_reveal(request, pk):
     """One deliberate look at a whole national id or contact point value; audited by the service."""
     borrower = get_object_or_404(selectors.borrowers_visible_to(request.user), pk=pk)
+    if request.method != "POST":  # after the scope: outside it, 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     field_name = request.POST.get("field", "")
     point = None
     if field_name == "contact":

@@ -22,10 +22,9 @@ from collection.compliance import contact_points_verdicts
 from collection.models import Case, CaseAccount, CaseEvent, Hold
 from collection.priority import priority_parts
 from collection.selectors.cases import case_visible_get
-from collection.services.contacts import PHONE_KINDS
 from collection.timeline import timeline_page
 from lending.delinquency import charges_cap
-from lending.masking import mask_email, mask_phone, national_id_for
+from lending.masking import mask_contact_value, national_id_for
 from lending.models import Component, ContactPoint, Installment, Payment, PaymentAllocation
 from lending.tables import borrower_flags
 
@@ -211,12 +210,12 @@ def balance_context(case: Case, today: datetime.date) -> dict:
 
 
 def contact_value_masked(point: ContactPoint) -> str:
-    """A phone number or e-mail address as staff see it by default; addresses are shown whole (visits need them)."""
-    if point.kind in PHONE_KINDS:
-        return mask_phone(point.value)
-    if point.kind == ContactPoint.Kind.EMAIL:
-        return mask_email(point.value)
-    return point.value
+    """
+    A phone number, e-mail or address as the case page shows it until Reveal
+    (lending's masking: the same on every page). A visit request picks the
+    address by its contact point; the field agent sent there sees it whole.
+    """
+    return mask_contact_value(point)
 
 
 @dataclass
@@ -240,7 +239,7 @@ def contact_rows(user, case: Case, points: list, revealed_phones: dict) -> tuple
             point=point,
             value=shown,
             masked=masked,
-            can_reveal=can_reveal and masked and point.kind in PHONE_KINDS,
+            can_reveal=can_reveal and masked,
             verdict=verdicts.get(point.pk),
         )
         (third if point.is_third_party else own).append(row)

@@ -397,8 +397,9 @@ def hardship_record(
 @transaction.atomic
 def contact_detail_reveal(*, case: Case, field: str, actor, contact_point: ContactPoint | None = None) -> str:
     """
-    The whole national id (field "national_id") or phone number (field
-    "phone", with its contact point) of the case's borrower, for one deliberate
+    The whole national id (field "national_id") or contact point value (field
+    "phone", with its contact point: a phone, e-mail or address, the
+    borrower's or a third party's) of the case's borrower, for one deliberate
     look; the audit trail keeps who looked at what, never the value.
     """
     if not user_can(actor, Capability.REVEAL_CONTACT_DETAILS):
@@ -411,10 +412,9 @@ def contact_detail_reveal(*, case: Case, field: str, actor, contact_point: Conta
     else:
         if contact_point is None or contact_point.borrower_id != case.borrower_id:
             raise CollectionError(CONTACT_POINT_NOT_THE_BORROWERS)
-        if contact_point.kind not in PHONE_KINDS:
-            raise CollectionError(REVEAL_FIELD_UNKNOWN)
         value = contact_point.value
         data["contact_point_id"] = contact_point.pk
+        data["kind"] = contact_point.kind
         data["third_party"] = contact_point.is_third_party
     if not value:
         raise CollectionError(REVEAL_NOTHING)

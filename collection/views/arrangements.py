@@ -24,6 +24,7 @@ from collection.selectors.cases import case_with_borrower_get
 from collection.selectors.visits import visit_requests_count
 from collection.services import arrangements as services
 from collection.tables import ApprovalTable
+from collection.views.access import arrangement_required, case_required
 from collection.views.dialogs import CASE_CHANGED_EVENT, dialog_done
 
 PROPOSED_ACTIVE = _("The arrangement is active.")
@@ -37,7 +38,7 @@ DECISION_INVALID = _("Choose approve or reject.")
 # --- Proposing ---------------------------------------------------------------------------------
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_http_methods(["GET", "POST"])
 def arrangement_propose(request, pk):
     case = case_with_borrower_get(request.user, pk)
@@ -81,7 +82,7 @@ def arrangement_propose(request, pk):
     return render(request, template, context)
 
 
-@capability_required(Capability.WORK_CASES)
+@arrangement_required(Capability.WORK_CASES)
 @require_POST
 def arrangement_cancel(request, pk):
     arrangement = arrangement_visible_get(request.user, pk)
@@ -111,7 +112,7 @@ def approval_queue(request):
     return render(request, "collection/arrangements/approval_queue.html", context)
 
 
-@capability_required(Capability.APPROVE_ARRANGEMENTS)
+@arrangement_required(Capability.APPROVE_ARRANGEMENTS)
 @require_POST
 def arrangement_decide(request, pk):
     arrangement = arrangement_visible_get(request.user, pk)

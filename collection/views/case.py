@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import Capability, capability_required, user_can
+from accounts.permissions import Capability, user_can
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, NoteForm, PromiseForm, ReasonForm
 from collection.models import Case
 from collection.selectors.case_page import (
@@ -30,6 +30,7 @@ from collection.selectors.case_page import (
 )
 from collection.services import contacts as contact_services
 from collection.services.promises import lender_today
+from collection.views.access import case_required
 
 # The action forms, in the order of their tabs.
 FORM_NAMES = ("contact", "promise", "note", "hardship", "hold", "reason")
@@ -110,7 +111,7 @@ def page_context(request, case: Case, *, revealed: dict | None = None, **kwargs)
 # --- Views --------------------------------------------------------------------------------------
 
 
-@capability_required(Capability.VIEW_CASES)
+@case_required(Capability.VIEW_CASES)
 @require_GET
 def case_detail(request, pk):
     case = case_page_get(request.user, pk)
@@ -124,7 +125,7 @@ def case_detail(request, pk):
     return render(request, "collection/case/detail.html", context)
 
 
-@capability_required(Capability.VIEW_CASES)
+@case_required(Capability.VIEW_CASES)
 @require_GET
 def case_panels(request, pk):
     """Every panel of the page, out-of-band: fetched by the page after a dialog's action changed the case."""
@@ -134,7 +135,7 @@ def case_panels(request, pk):
     return render(request, "collection/case/_panels.html", context)
 
 
-@capability_required(Capability.VIEW_CASES)
+@case_required(Capability.VIEW_CASES)
 @require_GET
 def case_timeline(request, pk):
     """Older lines of the timeline, after the event `before`."""
@@ -146,7 +147,7 @@ def case_timeline(request, pk):
     return render(request, "collection/case/timeline.html", context)
 
 
-@capability_required(Capability.VIEW_CASES)
+@case_required(Capability.VIEW_CASES)
 @require_GET
 def case_hold_evidence(request, pk, hold_pk):
     """A hold's evidence, to whoever may see the case (media files are never served openly)."""

@@ -16,13 +16,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import Capability, capability_required
+from accounts.permissions import Capability
 from collection.errors import CollectionError
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, HoldReleaseForm, NoteForm, PromiseForm, ReasonForm
 from collection.models import AnsweredBy, Case, HoldKind, Outcome
 from collection.selectors import case_page as reads
 from collection.services import contacts as contact_services
 from collection.services import promises as promise_services
+from collection.views.access import case_required
 from collection.views.case import live_context, page_context
 
 CONTACT_LOGGED = gettext_lazy("Contact logged.")
@@ -97,7 +98,7 @@ def _form_action(request, case: Case, name: str, form, message, perform):
 # --- Views --------------------------------------------------------------------------------------
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_contact_log(request, pk):
     case = reads.case_page_get(request.user, pk)
@@ -131,7 +132,7 @@ def case_contact_log(request, pk):
     return _failed(request, case, "contact", form)
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_promise_record(request, pk):
     case = reads.case_page_get(request.user, pk)
@@ -164,7 +165,7 @@ def case_promise_record(request, pk):
     return _failed(request, case, "promise", form)
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_note_add(request, pk):
     case = reads.case_page_get(request.user, pk)
@@ -174,7 +175,7 @@ def case_note_add(request, pk):
     )  # fmt: skip
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_reason_set(request, pk):
     case = reads.case_page_get(request.user, pk)
@@ -184,7 +185,7 @@ def case_reason_set(request, pk):
     )  # fmt: skip
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_hold_place(request, pk):
     case = reads.case_page_get(request.user, pk)
@@ -197,7 +198,7 @@ def case_hold_place(request, pk):
     )  # fmt: skip
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_hardship_record(request, pk):
     case = reads.case_page_get(request.user, pk)
@@ -210,7 +211,7 @@ def case_hardship_record(request, pk):
     )  # fmt: skip
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_POST
 def case_hold_release(request, pk, hold_pk):
     case = reads.case_page_get(request.user, pk)
@@ -226,7 +227,7 @@ def case_hold_release(request, pk, hold_pk):
     return _done(request, case, HOLD_RELEASED)
 
 
-@capability_required(Capability.REVEAL_CONTACT_DETAILS)
+@case_required(Capability.REVEAL_CONTACT_DETAILS)
 @require_POST
 def case_reveal(request, pk):
     """One deliberate look at a whole national id or phone number; audited by the service."""

@@ -31,6 +31,7 @@ from collection.selectors.visits import (
 )
 from collection.services import visits as services
 from collection.tables import VisitRequestTable
+from collection.views.access import case_required, visit_required
 from collection.views.dialogs import dialog_done
 from lending.masking import borrower_name_for
 
@@ -44,7 +45,7 @@ LIST_STATUSES = {"requested": VisitStatus.REQUESTED, "scheduled": VisitStatus.SC
 # --- The request -----------------------------------------------------------------------------
 
 
-@capability_required(Capability.WORK_CASES)
+@case_required(Capability.WORK_CASES)
 @require_http_methods(["GET", "POST"])
 def visit_request(request, pk):
     case = case_with_borrower_get(request.user, pk)
@@ -108,7 +109,7 @@ def _form_error(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
-@capability_required(Capability.APPROVE_ARRANGEMENTS)
+@visit_required(Capability.APPROVE_ARRANGEMENTS)
 @require_POST
 def visit_schedule(request, pk):
     visit = visit_visible_get(request.user, pk)
@@ -127,7 +128,7 @@ def visit_schedule(request, pk):
     return _decision_response(request, visit, message=SCHEDULED)
 
 
-@capability_required(Capability.APPROVE_ARRANGEMENTS)
+@visit_required(Capability.APPROVE_ARRANGEMENTS)
 @require_POST
 def visit_reject(request, pk):
     visit = visit_visible_get(request.user, pk)
@@ -165,7 +166,7 @@ def visit_day(request):
     )
 
 
-@capability_required(Capability.VISIT_BORROWERS)
+@visit_required(Capability.VISIT_BORROWERS)
 @require_http_methods(["GET", "POST"])
 def visit_report(request, pk):
     visit = agent_visit_get(request.user, pk)

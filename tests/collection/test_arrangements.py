@@ -480,10 +480,15 @@ def test_an_outsider_gets_404(client, outsider, case):
     assert Arrangement.objects.count() == 0
 
 
-@pytest.mark.parametrize("role", [Role.FIELD_AGENT, Role.LEGAL_OFFICER, Role.ADMIN])
-def test_roles_that_do_not_work_cases_get_403(client, user_of_role, case, role):
+@pytest.mark.parametrize("role", [Role.LEGAL_OFFICER, Role.ADMIN])
+def test_roles_that_see_the_case_but_do_not_work_cases_get_403(client, user_of_role, case, role):
     client.force_login(user_of_role(role))
     assert client.get(propose_url(case)).status_code == 403
+
+
+def test_a_field_agent_without_a_visit_there_gets_404(client, field_agent, case):
+    client.force_login(field_agent)
+    assert client.get(propose_url(case)).status_code == 404
 
 
 def test_a_visitor_is_sent_to_log_in(client, case):

@@ -476,11 +476,16 @@ def test_each_action_is_a_404_for_another_team(client, outsider, case, name):
     assert client.post(reverse(f"collection:{name}", args=[case.pk]), {}).status_code == 404
 
 
-@pytest.mark.parametrize("role", [Role.FIELD_AGENT, Role.LEGAL_OFFICER, Role.AGENCY_AGENT])
-def test_roles_that_do_not_work_cases_get_403(client, user_of_role, case, mobile, role):
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.LEGAL_OFFICER, 403), (Role.FIELD_AGENT, 404), (Role.AGENCY_AGENT, 404)],
+    ids=["sees-the-case", "no-visit-there", "no-placement"],
+)
+def test_roles_that_do_not_work_cases_are_refused(client, user_of_role, case, mobile, role, status):
+    """403 for a role that sees the case; 404 for one that does not see it at all (nothing to probe)."""
     client.force_login(user_of_role(role))
     response = client.post(reverse("collection:case_contact_log", args=[case.pk]), contact_data(mobile))
-    assert response.status_code == 403
+    assert response.status_code == status
     assert not ContactAttempt.objects.exists()
 
 
