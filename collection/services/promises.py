@@ -1,7 +1,7 @@
 """
 Promises to pay: the borrower's word that this much will be paid by that
 day, or a short series of such parts. Whether a promise was kept, partly
-kept or broken is decided nightly from the payments (collection/lifecycle.py);
+kept or broken is decided nightly from the payments (collection/lifecycle/promises.py);
 here they are only recorded.
 
 A new promise (or series) replaces the promises still pending on the case:
