@@ -257,7 +257,7 @@ class BorrowerHandler(Handler):
     def check_references(self, rows):
         existing = self._existing_by_external_id(Borrower, rows)
         good, errors = [], []
-        default_zone = Borrower._meta.get_field("time_zone").default
+        default_zone = Borrower._meta.get_field("time_zone").get_default()  # a new borrower without the column
         for parsed in rows:
             obj = parsed.existing = existing.get(parsed.values["external_id"])
             number = parsed.values.get("national_id", "")
