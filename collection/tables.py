@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.templatetags.arrears import money
 from collection.models import Arrangement, Case, CaseStatus, FieldVisit, Stage
+from collection.services import arrangement_rules as rules
 from collection.services import arrangements as arrangement_services
 
 DASH = "—"
@@ -224,7 +225,7 @@ class ApprovalTable(tables.Table):
         return money(value, record.currency)
 
     def render_share(self, record):
-        share = arrangement_services.concession_share(record)
+        share = rules.concession_share(record)
         return "—" if share is None else f"{share * 100:.1f} %"
 
     def render_dates(self, record):

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from collection.forms.widgets import DateInput
 from collection.models import ArrangementKind
-from collection.services.arrangements import (
+from collection.services.arrangement_rules import (
     MAX_DAYS_TO_PAY,
     MAX_EXTENSION_DAYS,
     MAX_PLAN_INSTALLMENTS,
     CaseBalance,
-    lender_today,
 )
+from lending.services import lender_today
 
 ROW_INCOMPLETE = _("Give both the date and the amount of installment {number}.")
 PLAN_NO_ROWS = _("Give the plan at least one installment.")

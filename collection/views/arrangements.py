@@ -22,6 +22,7 @@ from collection.models import ArrangementKind, ArrangementStatus
 from collection.selectors.approvals import approvals_waiting_for, arrangement_open_for, arrangement_visible_get
 from collection.selectors.cases import case_with_borrower_get
 from collection.selectors.visits import visit_requests_count
+from collection.services import arrangement_rules as rules
 from collection.services import arrangements as services
 from collection.tables import ApprovalTable
 from collection.views.access import arrangement_required, case_required
@@ -108,7 +109,7 @@ def arrangement_cancel(request, pk):
 def approval_queue(request):
     table = ApprovalTable(approvals_waiting_for(request.user), user=request.user)
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
-    context = {"table": table, "visit_requests": visit_requests_count(request.user), "limits": services.APPROVAL_LIMITS}
+    context = {"table": table, "visit_requests": visit_requests_count(request.user), "limits": rules.APPROVAL_LIMITS}
     return render(request, "collection/arrangements/approval_queue.html", context)
 
 

@@ -20,6 +20,7 @@ from collection.models import (
     CaseStatus,
     EventKind,
 )
+from collection.services import arrangement_rules as rules
 from collection.services import arrangements as services
 from collection.services.arrangements import arrangement_cancel, arrangement_decide, arrangement_propose
 from collection.timeline import event_text
@@ -116,9 +117,7 @@ def test_a_collector_waives_penalty_at_once(case, collector):
     assert event.data["status"] == ArrangementStatus.ACTIVE
     assert event.data["concession"] == "40.00"
     # The case page renders the line from the data, in the reader's language.
-    assert event_text(event) == (
-        "Fee or penalty waiver: 1,042.50 CNY in 1 installment · concession 40.00 CNY (Active)"
-    )
+    assert event_text(event) == ("Fee or penalty waiver: 1,042.50 CNY in 1 installment · concession 40.00 CNY (Active)")
 
 
 def test_a_collector_waiving_fees_needs_approval(case, collector):
@@ -315,22 +314,22 @@ def test_the_database_refuses_two_open_arrangements_on_a_case(case, collector):
     [
         (PLAN, {"schedule": [(in_days(7), Decimal("1000.00"))]}, "schedule", None),
         (PLAN, {"schedule": [(in_days(7), Decimal("7000.00"))]}, "schedule", None),
-        (PLAN, {"schedule": []}, "schedule", services.PLAN_EMPTY),
+        (PLAN, {"schedule": []}, "schedule", rules.PLAN_EMPTY),
         (
             PLAN,
             {"schedule": [(in_days(9), Decimal("600.00")), (in_days(7), Decimal("600.00"))]},
             "schedule",
-            services.PLAN_DATES_NOT_ASCENDING,
+            rules.PLAN_DATES_NOT_ASCENDING,
         ),
-        (PLAN, {"schedule": [(in_days(-1), Decimal("1100.00"))]}, "schedule", services.DATE_IN_PAST),
+        (PLAN, {"schedule": [(in_days(-1), Decimal("1100.00"))]}, "schedule", rules.DATE_IN_PAST),
         (SETTLEMENT, {"lump_sum": Decimal("7000.00"), "pay_by": in_days(7)}, "lump_sum", None),
         (SETTLEMENT, {"lump_sum": Decimal("5000.00"), "pay_by": in_days(91)}, "pay_by", None),
-        (SETTLEMENT, {"lump_sum": Decimal("5000.00")}, "pay_by", services.PAY_BY_REQUIRED),
+        (SETTLEMENT, {"lump_sum": Decimal("5000.00")}, "pay_by", rules.PAY_BY_REQUIRED),
         (EXTENSION, {"new_due_on": lender_today()}, "new_due_on", None),
         (EXTENSION, {"new_due_on": in_days(91)}, "new_due_on", None),
         (WAIVER, {"waive_penalty": Decimal("40.01"), "pay_by": in_days(7)}, "waive_penalty", None),
         (WAIVER, {"waive_interest": Decimal("-1.00"), "pay_by": in_days(7)}, "waive_interest", None),
-        (WAIVER, {"pay_by": in_days(7)}, "waive_penalty", services.WAIVER_EMPTY),
+        (WAIVER, {"pay_by": in_days(7)}, "waive_penalty", rules.WAIVER_EMPTY),
     ],
     ids=[
         "plan-below-overdue",
