@@ -33,6 +33,24 @@ class CollectionConfig(AppConfig):
                 order=45,
             )
         )
+        nav_register(
+            NavItem(
+                "inbound_report",
+                _("Inbound contacts"),
+                "collection:inbound_report",
+                Capability.REASSIGN_CASES,
+                order=50,
+            )
+        )
+        nav_register(
+            NavItem(
+                "refusal_report",
+                _("Contact refusals"),
+                "collection:refusal_report",
+                Capability.CONFIGURE_COLLECTION,
+                order=65,
+            )
+        )
         nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
         # A collector starts the day on their queue, a field agent on their visits.
         landing_register(Role.COLLECTOR, "collection:my_queue")

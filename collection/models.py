@@ -334,6 +334,8 @@ class Outcome(models.TextChoices):
     REFUSED_TO_PAY = "refused_to_pay", _("Refused to pay")
     PROMISED = "promised", _("Promised to pay")
     DISPUTES = "disputes", _("Disputes the debt")
+    REFUSES_CONTACT = "refuses_contact", _("Asks us to stop contacting them")
+    REPORTS_DECEASED = "reports_deceased", _("Reports the borrower deceased")
     CLAIMS_HARDSHIP = "claims_hardship", _("Claims hardship")
     CALL_BACK = "call_back", _("Asks for a call back")
     THIRD_PARTY_REACHED = "third_party_reached", _("Third party reached")
@@ -383,6 +385,51 @@ class ContactAttempt(models.Model):
     @property
     def connected(self) -> bool:
         return self.answered_by != AnsweredBy.NOBODY
+
+
+class ContactRefusal(models.Model):
+    """
+    A contact the compliance guard refused when someone (or an automatic job)
+    was about to make it: who, which case and contact point, on which
+    channel, the refusing rule and when. Written by the guard's entry point
+    (`compliance.contact_require`), kept even though the refused action was
+    rolled back; the passive verdicts shown on the case page are not attempts
+    and write nothing.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contact_refusals")
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="contact_refusals")
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_refusals"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    rule = models.CharField(_("rule"), max_length=40)
+    reason = models.TextField(_("reason"))
+    action = models.CharField(_("attempted action"), max_length=40)
+    refused_at = models.DateTimeField(_("refused at"))
+    contact_at = models.DateTimeField(_("contact asked about"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("contact refusal")
+        verbose_name_plural = _("contact refusals")
+        ordering = ["-refused_at", "-id"]
+        indexes = [
+            models.Index(fields=["-refused_at"], name="refusal_recent_idx"),
+            models.Index(fields=["rule", "-refused_at"], name="refusal_rule_idx"),
+            models.Index(fields=["actor", "-refused_at"], name="refusal_actor_idx"),
+            models.Index(fields=["case", "-refused_at"], name="refusal_case_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} {self.get_channel_display()} ({self.case_id})"
 
 
 # --- Promises and arrangements -------------------------------------------------------

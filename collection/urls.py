@@ -1,6 +1,6 @@
 """Collection's pages, one list of routes per area (collection/views/<area>.py)."""
 
-from collection.views import arrangements, case, case_actions, portfolios, queues, visits
+from collection.views import arrangements, case, case_actions, portfolios, queues, reports, visits
 
 app_name = "collection"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *arrangements.urlpatterns,
     *visits.urlpatterns,
     *portfolios.urlpatterns,
+    *reports.urlpatterns,
 ]

@@ -6,7 +6,9 @@ agency agent — and a refusal names the rule that refused and says why, in a
 sentence the user can act on.
 
     contact_check(case=..., channel="call", contact_point=point)  -> Verdict
-    contact_require(...)                                          -> None or ContactRefused
+    contact_require(..., actor=user, action="contact")           -> None or ContactRefused (recorded)
+    @refusals_recorded                                            a service's outer wrapper: records
+                                                                  a refusal after its rollback
     contact_points_verdicts(case=..., contact_points=[...])       -> {point id: Verdict}
     profile_for(portfolio)                                        -> ContactProfile
 
@@ -23,7 +25,8 @@ checks.py, each named after the rule — `Rule.CONTACT_HOURS`, `HOURS_REASON`,
                  its contact points (every query of the guard, each once)
     checks.py    one function a rule and `CHECKS`, their order of precedence
     verdicts.py  `Verdict`, `ContactRefused`
-    guard.py     the entry points above, through which every verdict leaves
+    guard.py     the entry points above, through which every verdict leaves, and the
+                 refusal log (`ContactRefusal`) of every `..._require` that refused
 
 Every rule, its decisions at the edges and the test that proves it are listed
 in docs/compliance.md.
@@ -33,6 +36,8 @@ from collection.compliance.guard import (
     contact_check,
     contact_points_verdicts,
     contact_require,
+    refusal_record,
+    refusals_recorded,
     visit_report_check,
     visit_report_require,
 )
@@ -67,6 +72,8 @@ __all__ = [
     "opt_out_line_required",
     "portfolio_limits_errors",
     "profile_for",
+    "refusal_record",
+    "refusals_recorded",
     "visit_report_check",
     "visit_report_require",
 ]

@@ -4,9 +4,30 @@ facts (facts.py) and the contact asked about, runs the rules (checks.py)
 and hands back the verdict, or raises `ContactRefused` for a `..._require`.
 
 Every verdict leaves the guard through these functions, so this is where a
-refusal would be recorded (a refusal log) without touching any rule.
+refusal is recorded (`ContactRefusal`, the refusal log) without touching any
+rule: `contact_require` and `visit_report_require` are asked when someone is
+about to contact, so each refusal they raise is one row. `contact_check`
+and `contact_points_verdicts` answer the passive verdicts of the case page,
+which are not attempts, and record nothing.
+
+The row must outlive the refused action, which rolls back. Outside a
+transaction `..._require` writes it at once; inside one (a service's
+`transaction.atomic`) it cannot, since the service's rollback would take the
+row with it, so the refusal travels on the exception and the service's outer
+wrapper, `refusals_recorded`, writes it once the service's transaction has
+rolled back. A service that calls `..._require` inside its transaction is
+wrapped, outermost:
+
+    @refusals_recorded
+    @transaction.atomic
+    def contact_log(...): ...
 """
 
+import datetime
+from dataclasses import dataclass
+from functools import wraps
+
+from django.db import transaction
 from django.utils import timezone
 
 from collection.compliance.checks import ContactRequest, run_checks
@@ -20,7 +41,19 @@ from collection.compliance.rules import (
     Rule,
 )
 from collection.compliance.verdicts import ContactRefused, Verdict, refusal
-from collection.models import Channel, Direction
+from collection.models import Channel, ContactRefusal, Direction
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    """What a refusal log row says besides the verdict: who tried what, where and for when."""
+
+    case: object
+    channel: str
+    contact_point: object
+    at: datetime.datetime
+    actor: object
+    action: str
 
 
 def contact_check(
@@ -50,11 +83,70 @@ def contact_check(
     return run_checks(facts, request, direction=direction)
 
 
-def contact_require(**kwargs) -> None:
-    """`contact_check`, raising ContactRefused (a CollectionError with the reason) when refused."""
+def contact_require(*, actor=None, action: str = "contact", **kwargs) -> None:
+    """
+    `contact_check`, raising ContactRefused (a CollectionError with the reason)
+    when refused; the refusal is recorded with `actor` (None for an automatic
+    job) and `action` (what was attempted: "contact", "visit.request"...).
+    """
     verdict = contact_check(**kwargs)
     if not verdict.allowed:
-        raise ContactRefused(verdict)
+        attempt = RefusedAttempt(
+            case=kwargs["case"],
+            channel=str(kwargs["channel"]),
+            contact_point=kwargs.get("contact_point"),
+            at=kwargs.get("at") or timezone.now(),
+            actor=actor,
+            action=action,
+        )
+        _refuse(verdict, attempt)
+
+
+def _refuse(verdict: Verdict, attempt: RefusedAttempt):
+    refused = ContactRefused(verdict)
+    refused.attempt = attempt
+    if not transaction.get_connection().in_atomic_block:
+        refusal_record(refused)
+    raise refused
+
+
+def refusal_record(refused: ContactRefused) -> ContactRefusal | None:
+    """Write the refusal log row of `refused` (once, however often it is re-raised); None if it has no attempt."""
+    attempt = getattr(refused, "attempt", None)
+    if attempt is None or getattr(refused, "recorded", None) is not None:
+        return getattr(refused, "recorded", None)
+    case = attempt.case
+    actor = attempt.actor if getattr(attempt.actor, "pk", None) else None
+    refused.recorded = ContactRefusal.objects.create(
+        case_id=case.pk,
+        borrower_id=case.borrower_id,
+        contact_point_id=getattr(attempt.contact_point, "pk", None),
+        channel=attempt.channel,
+        rule=refused.verdict.rule,
+        reason=refused.verdict.reason,
+        action=attempt.action,
+        refused_at=timezone.now(),
+        contact_at=attempt.at,
+        actor=actor,
+    )
+    return refused.recorded
+
+
+def refusals_recorded(service):
+    """
+    Wrap a service that asks `..._require` inside its own transaction: a
+    refusal is recorded after that transaction has rolled back, then re-raised.
+    """
+
+    @wraps(service)
+    def wrapped(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except ContactRefused as refused:
+            refusal_record(refused)
+            raise
+
+    return wrapped
 
 
 def contact_points_verdicts(*, case, contact_points, at=None) -> dict[int, Verdict]:
@@ -87,8 +179,18 @@ def visit_report_check(*, was_recorded: bool, case=None) -> Verdict:
     return Verdict(allowed=True, label=str(VISIT_RECORDED_LABEL))
 
 
-def visit_report_require(*, was_recorded: bool, case=None) -> None:
-    """`visit_report_check`, raising ContactRefused when refused."""
+def visit_report_require(*, was_recorded: bool, case=None, actor=None, at=None) -> None:
+    """`visit_report_check`, raising ContactRefused when refused (recorded, when there is a case)."""
     verdict = visit_report_check(was_recorded=was_recorded, case=case)
     if not verdict.allowed:
-        raise ContactRefused(verdict)
+        if case is None:
+            raise ContactRefused(verdict)
+        attempt = RefusedAttempt(
+            case=case,
+            channel=Channel.VISIT,
+            contact_point=None,
+            at=at or timezone.now(),
+            actor=actor,
+            action="visit.report",
+        )
+        _refuse(verdict, attempt)

@@ -170,6 +170,7 @@ def _contact_validate(*, case, channel, contact_point, answered_by, outcome, dur
         raise CollectionError(CONTACT_IN_FUTURE)
 
 
+@compliance.refusals_recorded
 @transaction.atomic
 def contact_log(
     *,
@@ -204,7 +205,9 @@ def contact_log(
         at=at,
     )
     if direction == Direction.OUTBOUND:
-        compliance.contact_require(case=case, channel=channel, contact_point=contact_point, at=at, direction=direction)
+        compliance.contact_require(
+            case=case, channel=channel, contact_point=contact_point, at=at, direction=direction, actor=actor
+        )
     contact = ContactAttempt.objects.create(
         case=case,
         borrower_id=case.borrower_id,

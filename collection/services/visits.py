@@ -247,6 +247,7 @@ def _approver_check(actor) -> None:
         raise CollectionError(NOT_AN_APPROVER)
 
 
+@compliance.refusals_recorded
 @transaction.atomic
 def visit_schedule(*, visit: FieldVisit, agent, scheduled_on: datetime.date, actor) -> FieldVisit:
     """Approve a requested visit (or move a scheduled one) to a field agent and a day."""
@@ -270,6 +271,8 @@ def visit_schedule(*, visit: FieldVisit, agent, scheduled_on: datetime.date, act
         channel=Channel.VISIT,
         contact_point=visit.contact_point,
         at=datetime.datetime.combine(scheduled_on, datetime.time(SCHEDULE_CHECK_HOUR), tzinfo=borrower_tz),
+        actor=actor,
+        action="visit.schedule",
     )
     rescheduled = visit.status == VisitStatus.SCHEDULED
     visit.status = VisitStatus.SCHEDULED
@@ -309,6 +312,7 @@ def visit_reject(*, visit: FieldVisit, actor, note: str) -> FieldVisit:
 # --- The report ---------------------------------------------------------------------------
 
 
+@compliance.refusals_recorded
 @transaction.atomic
 def visit_report(
     *,
@@ -350,7 +354,7 @@ def visit_report(
         raise CollectionError(VISIT_TIME_INVALID, field="visited_at")
     case = visit.case
     try:
-        compliance.visit_report_require(was_recorded=was_recorded, case=case)
+        compliance.visit_report_require(was_recorded=was_recorded, case=case, actor=actor, at=visited_at)
     except compliance.ContactRefused as refused:
         refused.field = "was_recorded"
         raise
@@ -361,7 +365,14 @@ def visit_report(
     if promise_amount is not None and met != AnsweredBy.BORROWER:
         raise CollectionError(PROMISE_NEEDS_BORROWER, field="promise_amount")
     files = attachments_check(list(attachments))
-    compliance.contact_require(case=case, channel=Channel.VISIT, contact_point=visit.contact_point, at=visited_at)
+    compliance.contact_require(
+        case=case,
+        channel=Channel.VISIT,
+        contact_point=visit.contact_point,
+        at=visited_at,
+        actor=actor,
+        action="visit.report",
+    )
 
     notes = (notes or "").strip()
     contact = ContactAttempt.objects.create(

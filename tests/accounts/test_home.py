@@ -8,24 +8,24 @@ from accounts.roles import Role
 pytestmark = pytest.mark.django_db
 
 # What each role's navigation shows; the keys are the data-nav attributes.
+TEAM_LEAD_NAVIGATION = {
+    "home",
+    "borrowers",
+    "my_queue",
+    "team_queue",
+    "unassigned",
+    "approvals",
+    "visit_requests",
+    "inbound_report",
+}
 EXPECTED_NAVIGATION = {
     Role.COLLECTOR: {"home", "borrowers", "my_queue", "team_queue"},
     Role.FIELD_AGENT: {"home", "borrowers", "visits"},
-    Role.TEAM_LEAD: {"home", "borrowers", "my_queue", "team_queue", "unassigned", "approvals", "visit_requests"},
+    Role.TEAM_LEAD: TEAM_LEAD_NAVIGATION,
     Role.LEGAL_OFFICER: {"home", "borrowers"},
-    Role.MANAGER: {
-        "home",
-        "borrowers",
-        "audit",
-        "my_queue",
-        "team_queue",
-        "unassigned",
-        "approvals",
-        "visit_requests",
-        "portfolios",
-    },
+    Role.MANAGER: TEAM_LEAD_NAVIGATION | {"audit", "portfolios", "refusal_report"},
     Role.AGENCY_AGENT: {"home"},
-    Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios"},
+    Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios", "refusal_report"},
 }
 
 INTRO_WORDS = {
