@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from lending.intake import middleware, reader, schema, services
+from lending.intake import middleware, payments_api, reader, schema, services
 from lending.models import ImportBatch, ImportRowError, Installment, IntakeToken, Payment
 from tests.lending.factories import account_with_schedule
 
@@ -199,7 +199,7 @@ def test_a_body_that_is_not_a_payment_or_a_batch_is_400(client, token, body):
 
 
 def test_too_many_payments_in_one_call_is_400(client, token, account, monkeypatch):
-    monkeypatch.setattr(services, "API_MAX_ITEMS", 2)
+    monkeypatch.setattr(payments_api, "API_MAX_ITEMS", 2)  # the limit is read where it lives
     response = post(client, {"payments": [payment("P1"), payment("P2"), payment("P3")]}, key=token.key)
     assert response.status_code == 400
     assert response.json()["detail"] == str(services.API_TOO_MANY).format(limit=2)
