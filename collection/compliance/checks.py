@@ -11,7 +11,9 @@ such as a refusal on one phone number, is one more function in `CHECKS`,
 reading what it needs from `CaseFacts` (facts.py).
 
 Inbound contacts (the borrower called us) are always allowed to be logged
-and never count toward a cap of calls *placed*; a telephone conversation
+and never count toward a cap of calls *placed* (the US attempts), but a
+connected inbound call is one of China's connected calls of the day, so a
+later outbound call is refused once the day has its 3; a telephone conversation
 the borrower started does start Regulation F's seven quiet days (profile
 knob `inbound_conversation_starts_quiet_period`).
 """
@@ -265,11 +267,14 @@ def daily_connected_calls(facts: CaseFacts, request: ContactRequest) -> Verdict 
     limit = facts.profile.max_connected_calls_per_day
     if request.channel != Channel.CALL or limit is None:
         return None
-    # Every connected call about the borrower, whoever answered and whoever called.
+    # Every connected call about the borrower, whoever answered and whoever called, inbound
+    # too: a conversation the borrower started is one of the day's conversations (issue 10).
     count = sum(
         1
-        for attempt in _outbound_calls(facts)
-        if attempt.local_date == facts.today and attempt.answered_by != AnsweredBy.NOBODY
+        for attempt in facts.attempts()
+        if attempt.channel == Channel.CALL
+        and attempt.local_date == facts.today
+        and attempt.answered_by != AnsweredBy.NOBODY
     )
     if count < limit:
         return None

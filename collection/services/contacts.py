@@ -38,8 +38,8 @@ from collection.models import (
 from collection.priority import priority_refresh
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
-from lending.models import ContactPoint
-from lending.services import lender_today
+from lending.models import Borrower, ContactPoint
+from lending.services import LENDER_TZ, lender_today
 
 CASE_CLOSED = _("The case is closed: nothing more can be recorded on it.")
 CONTACT_CHANNEL_UNKNOWN = _("Choose a channel.")
@@ -54,6 +54,10 @@ CONTACT_OUTCOME_MISMATCH = _("“{outcome}” does not fit a contact answered by
 CONTACT_MESSAGE_SENT_ONLY_FOR_MESSAGES = _("“Message sent” is an outcome of an SMS, e-mail, letter or in-app message.")
 CONTACT_DURATION_INVALID = _("The duration must be between 0 seconds and 4 hours.")
 CONTACT_IN_FUTURE = _("A contact cannot be logged before it happens.")
+CONTACT_INBOUND_CHANNEL = _("A borrower can call, send an SMS, an e-mail or an in-app message; a {channel} is ours.")
+CONTACT_INBOUND_TIME_GIVEN = _("An inbound contact is stamped with the time it is logged: its time cannot be set.")
+CONTACT_INBOUND_NOBODY = _("A contact the borrower started was answered: choose who started it.")
+SPOKEN_HOLD_REASON = _("“{outcome}”, said on a contact logged on {when}.")
 NOTE_EMPTY = _("Write the note.")
 NOTE_TOO_LONG = _("A note has at most {most} characters.")
 REASON_UNKNOWN = _("Choose a reason for lateness.")
@@ -83,6 +87,14 @@ CONTACT_POINT_KINDS_BY_CHANNEL = {
     Channel.IN_APP: frozenset(),
 }
 MESSAGE_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.LETTER, Channel.IN_APP})
+# The channels on which a borrower can start a contact (not a visit, not a letter: those are ours).
+INBOUND_CHANNELS = frozenset({Channel.CALL, Channel.SMS, Channel.EMAIL, Channel.IN_APP})
+# What a borrower (or a relative) says that holds the case at once, in the same transaction as the contact.
+SPOKEN_HOLDS = {
+    Outcome.DISPUTES: HoldKind.DISPUTE,
+    Outcome.REFUSES_CONTACT: HoldKind.CEASE_CONTACT,
+    Outcome.REPORTS_DECEASED: HoldKind.DECEASED,
+}
 # Which outcomes fit whom answered.
 OUTCOMES_BY_ANSWER = {
     AnsweredBy.NOBODY: frozenset(
@@ -94,12 +106,19 @@ OUTCOMES_BY_ANSWER = {
             Outcome.REFUSED_TO_PAY,
             Outcome.PROMISED,
             Outcome.DISPUTES,
+            Outcome.REFUSES_CONTACT,
             Outcome.CLAIMS_HARDSHIP,
             Outcome.CALL_BACK,
         }
     ),
     AnsweredBy.THIRD_PARTY: frozenset(
-        {Outcome.THIRD_PARTY_REACHED, Outcome.THIRD_PARTY_REFUSED, Outcome.WRONG_NUMBER, Outcome.CALL_BACK}
+        {
+            Outcome.THIRD_PARTY_REACHED,
+            Outcome.THIRD_PARTY_REFUSED,
+            Outcome.WRONG_NUMBER,
+            Outcome.CALL_BACK,
+            Outcome.REPORTS_DECEASED,
+        }
     ),
 }
 # After an outbound contact the case comes back to the queue (next_action_at) no sooner than this.
@@ -164,6 +183,14 @@ def _contact_validate(*, case, channel, contact_point, answered_by, outcome, dur
             ),
             field="outcome",
         )
+    if direction == Direction.INBOUND:
+        if channel not in INBOUND_CHANNELS:
+            raise CollectionError(
+                CONTACT_INBOUND_CHANNEL.format(channel=Channel(channel).label.lower()), field="channel"
+            )
+        # Someone started it: "nobody answered" fits only a message received.
+        if answered_by == AnsweredBy.NOBODY and outcome != Outcome.MESSAGE_SENT:
+            raise CollectionError(CONTACT_INBOUND_NOBODY, field="answered_by")
     if not isinstance(duration_seconds, int) or not 0 <= duration_seconds <= CONTACT_MOST_SECONDS:
         raise CollectionError(CONTACT_DURATION_INVALID, field="duration_seconds")
     if at > timezone.now() + timedelta(minutes=1):
@@ -187,11 +214,25 @@ def contact_log(
 ) -> ContactAttempt:
     """
     Record a contact or an attempt. An outbound one must pass the compliance
-    guard first (ContactRefused, with the rule and its reason, otherwise);
-    a contact the borrower started does not. Moves the case's last contact
-    (and last right-party contact when the borrower answered) and puts off
-    its next action a little, so that the queue does not hand it straight back.
+    guard first (ContactRefused, with the rule and its reason, otherwise; the
+    refusal is logged). A contact the borrower started (inbound) is always
+    loggable, but only on a channel a borrower can start, at the server's
+    time (a given `at` is refused: no back-dating), and it starts no outbound
+    action: it does not put off the next action, and what follows it (a
+    promise, a hold) records the borrower's word and sends nothing. Moves the
+    case's last contact (and last right-party contact when the borrower
+    answered) and, when outbound, puts off its next action a little, so that
+    the queue does not hand it straight back.
+
+    What the borrower says can hold the case (SPOKEN_HOLDS): a dispute, a
+    request to stop, a report of death place the hold in this transaction.
+
+    The borrower's row is locked (select_for_update) before the guard counts
+    their contacts and until this contact is written, so two collectors
+    cannot both make the borrower's third connected call of the day.
     """
+    if direction == Direction.INBOUND and at is not None:
+        raise CollectionError(CONTACT_INBOUND_TIME_GIVEN)
     at = at or timezone.now()
     _case_open_check(case)
     _contact_validate(
@@ -204,6 +245,8 @@ def contact_log(
         direction=direction,
         at=at,
     )
+    # One writer at a time per borrower: the guard's counts and this contact are one step.
+    Borrower.objects.select_for_update().filter(pk=case.borrower_id).values_list("pk").first()
     if direction == Direction.OUTBOUND:
         compliance.contact_require(
             case=case, channel=channel, contact_point=contact_point, at=at, direction=direction, actor=actor
@@ -248,10 +291,27 @@ def contact_log(
     )
     event_record(case=case, facts=facts, actor=actor, notes=contact.notes, at=at)
     audit_record(action="collection.contact.logged", target=case, actor=actor, data=facts.data)
+    spoken_hold_place(case=case, outcome=outcome, notes=contact.notes, at=at, actor=actor)
     case_status_refresh(case=case, actor=actor)
     # The days since the last contact are part of the priority.
     priority_refresh(case=case)
     return contact
+
+
+def spoken_hold_place(*, case: Case, outcome: str, notes: str, at, actor) -> Hold | None:
+    """
+    The hold that what was said calls for (a dispute, a request to stop, a
+    report of death), placed now with its timeline line and audit event;
+    None when the outcome calls for none or the case already has that hold.
+    """
+    kind = SPOKEN_HOLDS.get(outcome)
+    if kind is None or case.holds.filter(kind=kind, released_at__isnull=True).exists():
+        return None
+    when = timezone.localtime(at, LENDER_TZ).strftime("%Y-%m-%d %H:%M")
+    reason = SPOKEN_HOLD_REASON.format(outcome=Outcome(outcome).label, when=when)
+    if notes:
+        reason = f"{reason} {notes}"
+    return hold_place(case=case, kind=kind, reason=reason, actor=actor)
 
 
 # --- Notes and the reason for lateness ------------------------------------------------------

@@ -45,6 +45,7 @@ from collection.models import (
     VisitAttachment,
     VisitStatus,
 )
+from collection.services.contacts import spoken_hold_place
 from collection.services.timeline import event_record
 from lending.models import ContactPoint
 from lending.services import LENDER_TZ, lender_today
@@ -102,10 +103,16 @@ VISIT_OUTCOMES = {
         Outcome.PROMISED,
         Outcome.REFUSED_TO_PAY,
         Outcome.DISPUTES,
+        Outcome.REFUSES_CONTACT,
         Outcome.CLAIMS_HARDSHIP,
         Outcome.CALL_BACK,
     ),
-    AnsweredBy.THIRD_PARTY: (Outcome.THIRD_PARTY_REACHED, Outcome.THIRD_PARTY_REFUSED, Outcome.CALL_BACK),
+    AnsweredBy.THIRD_PARTY: (
+        Outcome.THIRD_PARTY_REACHED,
+        Outcome.THIRD_PARTY_REFUSED,
+        Outcome.CALL_BACK,
+        Outcome.REPORTS_DECEASED,
+    ),
     AnsweredBy.NOBODY: (Outcome.NO_ANSWER,),
 }
 
@@ -419,6 +426,8 @@ def visit_report(
     visit.report_notes = notes
     visit.contact = contact
     visit.save(update_fields=["status", "visited_at", "met", "outcome", "was_recorded", "report_notes", "contact"])
+    # What was said at the door holds the case, as on a call (a dispute, a request to stop, a death).
+    spoken_hold_place(case=case, outcome=outcome, notes=notes, at=visited_at, actor=actor)
     # Files last: a refusal above leaves nothing on disk.
     for kind, upload in files:
         VisitAttachment.objects.create(visit=visit, kind=kind, file=upload)

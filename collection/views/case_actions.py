@@ -27,6 +27,9 @@ from collection.views.access import case_required
 from collection.views.case import live_context, page_context
 
 CONTACT_LOGGED = gettext_lazy("Contact logged.")
+CONTACT_LOGGED_HELD = gettext_lazy(
+    "Contact logged; the case is on hold (%(kind)s): no outbound contact until released."
+)
 PROMISE_RECORDED = gettext_lazy("Promise recorded.")
 PROMISE_SERIES_RECORDED = gettext_lazy("Promise of %(count)d parts recorded.")
 NOTE_ADDED = gettext_lazy("Note added.")
@@ -37,7 +40,8 @@ HARDSHIP_RECORDED = gettext_lazy("Hardship recorded; the case is on hold for rev
 CONTACT_REFUSED = gettext_lazy("%(label)s — %(reason)s")
 
 # What a borrower said on a call that leads straight to the next form.
-FOLLOW_UP_FORM = {Outcome.PROMISED: "promise", Outcome.CLAIMS_HARDSHIP: "hardship", Outcome.DISPUTES: "hold"}
+# A dispute, a request to stop or a report of death needs no form: the service placed the hold.
+FOLLOW_UP_FORM = {Outcome.PROMISED: "promise", Outcome.CLAIMS_HARDSHIP: "hardship"}
 
 
 # --- Responses after an action -----------------------------------------------------------------
@@ -128,7 +132,10 @@ def case_contact_log(request, pk):
                 "promise": {"contact": contact.pk, "amount": case.overdue_total or None},
                 "hold": {"kind": HoldKind.DISPUTE},
             }
-            return _done(request, case, CONTACT_LOGGED, open_form=follow_up, initial=initial)
+            message = CONTACT_LOGGED
+            if contact.outcome in contact_services.SPOKEN_HOLDS:
+                message = CONTACT_LOGGED_HELD % {"kind": HoldKind(contact_services.SPOKEN_HOLDS[contact.outcome]).label}
+            return _done(request, case, message, open_form=follow_up, initial=initial)
     return _failed(request, case, "contact", form)
 
 

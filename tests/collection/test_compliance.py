@@ -286,17 +286,18 @@ def test_china_counts_connected_calls_of_every_collector_case_and_whoever_answer
     assert_refused(check(case, contact_point=phone, when=at(TUESDAY, 12)), Rule.DAILY_CONNECTED_CALLS)
 
 
-def test_china_does_not_count_unanswered_calls_inbound_calls_or_messages():
+def test_china_counts_inbound_connected_calls_but_not_unanswered_calls_or_messages():
     case = china_case()
     phone = mobile(case)
     for hour in (8, 9, 10, 11, 12):
         attempt(case, at(TUESDAY, hour), contact_point=phone)  # no answer
     connected(case, at(TUESDAY, 13), contact_point=phone, direction=Direction.INBOUND)
-    connected(case, at(TUESDAY, 14), contact_point=phone, direction=Direction.INBOUND)
     connected(case, at(TUESDAY, 15), contact_point=phone, channel=Channel.SMS, outcome=Outcome.MESSAGE_SENT)
     connected(case, at(TUESDAY, 16), contact_point=phone)
-    connected(case, at(TUESDAY, 17), contact_point=phone)
-    assert_allowed(check(case, contact_point=phone, when=at(TUESDAY, 18)))
+    assert_allowed(check(case, contact_point=phone, when=at(TUESDAY, 17)))
+    # A conversation the borrower started is one of the day's connected calls (issue 10).
+    connected(case, at(TUESDAY, 17), contact_point=phone, direction=Direction.INBOUND)
+    assert_refused(check(case, contact_point=phone, when=at(TUESDAY, 18)), Rule.DAILY_CONNECTED_CALLS)
 
 
 def test_china_daily_cap_does_not_stop_messages_or_visits():
