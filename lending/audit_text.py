@@ -83,3 +83,7 @@ def audit_sentences_register() -> None:
         "lending.borrower.full_viewed", gettext_lazy("Borrower %(target)s viewed with personal data in full")
     )
     audit_sentence_register("lending.borrower_list.full_viewed", _list_full_viewed)
+    audit_sentence_register(
+        "lending.phone_number.marked",
+        gettext_lazy("Telephone number marked (%(target)s): not called again, for any borrower"),
+    )

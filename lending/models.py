@@ -115,7 +115,9 @@ class Borrower(models.Model):
     city = models.CharField(_("city"), max_length=50, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # Blank when the lender sent none: the guard then derives the zones from the
+    # address and the numbers (lending/phones.py), never from a default.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     risk_grade = models.CharField(_("risk grade"), max_length=8, blank=True)
     credit_score = models.PositiveSmallIntegerField(_("credit score"), null=True, blank=True)
     # Flags that every contact path obeys (the compliance guard, a later issue).
@@ -169,6 +171,9 @@ class ContactPoint(models.Model):
     borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     value = models.CharField(_("number or address"), max_length=300)
+    # The same number however written, in E.164 ("+8613800001111"); blank for
+    # addresses, e-mails and what is no telephone number (lending/phones.py).
+    number_e164 = models.CharField(_("number (E.164)"), max_length=16, blank=True, db_index=True)
     owner = models.CharField(_("belongs to"), max_length=16, choices=Owner.choices, default=Owner.BORROWER)
     # Third parties only: who they are. They may be asked where the borrower
     # is, never told about the debt.
@@ -200,6 +205,45 @@ class ContactPoint(models.Model):
     @property
     def is_third_party(self):
         return self.owner == self.Owner.THIRD_PARTY
+
+
+class PhoneNumberMark(models.Model):
+    """
+    A telephone number that is not to be called, whoever's record it is on:
+    whoever answered asked us to stop, or said it is not the borrower's. It
+    belongs to the number (E.164), not to one contact point, so the same
+    number stored again, or as another borrower's contact, is refused too.
+    """
+
+    class Kind(models.TextChoices):
+        DO_NOT_CALL = "do_not_call", _("Do not call")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+    number_e164 = models.CharField(_("number (E.164)"), max_length=16)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Where it was learnt: the case (collection's, by id: lending knows no cases) and the point called.
+    source_case_id = models.PositiveBigIntegerField(_("case"), null=True, blank=True)
+    source_contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("phone number mark")
+        verbose_name_plural = _("phone number marks")
+        ordering = ["number_e164", "recorded_at", "id"]
+        constraints = [
+            # Once is enough: the first mark of a kind stands (who, when, where).
+            models.UniqueConstraint(fields=["number_e164", "kind"], name="phone_number_mark_once"),
+            models.CheckConstraint(condition=~Q(number_e164=""), name="phone_number_mark_has_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.number_e164}: {self.get_kind_display()}"
 
 
 # --- Accounts, installments, payments ----------------------------------------------

@@ -20,11 +20,12 @@ knob `inbound_conversation_starts_quiet_period`).
 
 import datetime
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from collection.compliance import rules
-from collection.compliance.facts import CaseFacts
+from collection.compliance.facts import FLAGGED, CaseFacts
 from collection.compliance.rules import (
     CHANNEL_POINT_KINDS,
     NEVER_HOLDS,
@@ -95,6 +96,25 @@ def point_do_not_contact(facts: CaseFacts, request: ContactRequest) -> Verdict |
     if point is not None and point.do_not_contact:
         return refusal(Rule.CONTACT_POINT, rules.POINT_DO_NOT_CONTACT_REASON, rules.POINT_DO_NOT_CONTACT_LABEL)
     return None
+
+
+def number_marked(facts: CaseFacts, request: ContactRequest) -> Verdict | None:
+    """A number someone asked us to stop calling, or a wrong number: refused on every record it is on."""
+    point = request.contact_point
+    if point is None or point.kind not in rules.PHONE_KINDS:
+        return None
+    marks = facts.number_marks(point.number_e164)
+    if not marks:
+        return None
+    mark = marks[0]
+    if mark.kind == FLAGGED:
+        return refusal(Rule.NUMBER_MARKED, rules.NUMBER_FLAGGED_REASON, rules.NUMBER_FLAGGED_LABEL)
+    return refusal(
+        Rule.NUMBER_MARKED,
+        rules.NUMBER_MARKED_REASONS[mark.kind],
+        rules.NUMBER_MARKED_LABELS[mark.kind],
+        date=timezone.localtime(mark.recorded_at, facts.zone or None).date().isoformat(),
+    )
 
 
 def cease_contact_and_holds(facts: CaseFacts, request: ContactRequest) -> Verdict | None:
@@ -172,7 +192,7 @@ def third_party_borrower_reachable(facts: CaseFacts, request: ContactRequest) ->
     if not request.to_third_party or not profile.third_party_only_when_unreachable:
         return None
     if facts.zone is None:
-        return refusal(Rule.TIME_ZONE, rules.TIME_ZONE_REASON, rules.TIME_ZONE_LABEL, zone=facts.borrower.time_zone)
+        return _zone_unknown(facts)
     days = profile.unreachable_days
     window = facts.attempts_since(days)
     spoke_on = [attempt.local_date for attempt in window if attempt.answered_by == AnsweredBy.BORROWER]
@@ -228,24 +248,40 @@ def time_barred(facts: CaseFacts, request: ContactRequest) -> Verdict | None:
 def time_zone(facts: CaseFacts, request: ContactRequest) -> Verdict | None:
     # Calls always need the local time (their windows are the borrower's local days).
     needs_local_time = request.channel in facts.profile.hours_channels or request.channel == Channel.CALL
-    if needs_local_time and facts.zone is None:
-        return refusal(Rule.TIME_ZONE, rules.TIME_ZONE_REASON, rules.TIME_ZONE_LABEL, zone=facts.borrower.time_zone)
+    if needs_local_time and (facts.zone is None or not facts.zones()):
+        return _zone_unknown(facts)
     return None
 
 
+def _zone_unknown(facts: CaseFacts) -> Verdict:
+    if facts.borrower.time_zone:  # a zone the lender sent that is no zone
+        return refusal(Rule.TIME_ZONE, rules.TIME_ZONE_REASON, rules.TIME_ZONE_LABEL, zone=facts.borrower.time_zone)
+    return refusal(Rule.TIME_ZONE, rules.TIME_ZONE_MISSING_REASON, rules.TIME_ZONE_LABEL)
+
+
 def contact_hours(facts: CaseFacts, request: ContactRequest) -> Verdict | None:
-    """A half-open window of the borrower's local time: earliest allowed, latest refused."""
+    """
+    A half-open window of the borrower's local time, earliest allowed, latest
+    refused, in every zone the borrower may be in (Regulation F, conflicting
+    information: only a time convenient in all of them is convenient).
+    """
     profile = facts.profile
     if request.channel not in profile.hours_channels:
         return None
-    # time_zone() ran first, so facts.local is known here.
-    if not (profile.earliest_contact <= facts.local.time() < profile.latest_contact):
+    # time_zone() ran first, so the zones are known here.
+    zones = facts.zones()
+    for name in zones:
+        local = timezone.localtime(facts.at, ZoneInfo(name))
+        if profile.earliest_contact <= local.time() < profile.latest_contact:
+            continue
+        sentence = rules.HOURS_REASON if len(zones) == 1 else rules.HOURS_ZONES_REASON
         return refusal(
             Rule.CONTACT_HOURS,
-            rules.HOURS_REASON,
+            sentence,
             rules.HOURS_LABEL,
-            local=facts.local.strftime("%H:%M"),
-            zone=facts.borrower.time_zone,
+            local=local.strftime("%H:%M"),
+            zone=name,
+            zones=", ".join(zones),
             earliest=hhmm(profile.earliest_contact),
             latest=hhmm(profile.latest_contact),
         )
@@ -346,6 +382,8 @@ CHECKS = (
     consent,
     third_party_channel,
     third_party_refused,
+    # After the third party's own refusal: a refusal on this very point says so in its own words.
+    number_marked,
     third_party_once,
     third_party_borrower_reachable,
     time_barred,

@@ -3,8 +3,13 @@ What the guard reads about a case and its borrower at one moment:
 `CaseFacts`. The checks (checks.py) only ever ask it; every database read
 of the guard is here, and each happens once, when a rule first needs it.
 
-Time is the borrower's local time (Borrower.time_zone). "Today" and "the
-last 7 days" are calendar days in the borrower's zone: today and the six
+Time is the borrower's local time. The zones the borrower may be in
+(`zones()`) are every one that is known: their own zone (Borrower.time_zone),
+their address's province or state, and the area of each of their own
+numbers (lending/phones.py); a contact must be within the hours in every
+one of them (Regulation F's rule for conflicting information). "Today" and
+"the last 7 days" are calendar days in the primary zone (`zone`: their own
+zone, else the address's, else their first number's): today and the six
 days before it. Counts are per borrower, over all their cases, collectors
 and agencies.
 
@@ -13,20 +18,41 @@ rule needs them, the borrower's contact attempts in the window (one query on
 the (borrower, -occurred_at) index) and the history of the third-party
 points concerned (one query). `contact_points_verdicts` shares one
 `CaseFacts` between all points, so it runs the same few queries for any
-number of them. A new per-point history (say, refusals on one phone number)
-belongs here too, read for all points at once as `third_party_history` is.
+number of them. The numbers (`numbers()`, one query for all the borrower's
+points) are the borrower's own telephone numbers (for their zones) and the
+marks on any of their numbers, whoever's record they were made on: a
+PhoneNumberMark, an attempt on any point of the number whose outcome marks
+it (a third party's refusal, a wrong number: also those logged before marks
+were kept), or another contact point with the same number flagged
+do-not-contact.
 """
 
 import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Min, Q
+from django.db.models import BooleanField, CharField, DateTimeField, F, Min, Q, Value, When
+from django.db.models import Case as DbCase
 from django.utils import timezone
 
 from collection.compliance.profiles import profile_for
-from collection.compliance.rules import BORROWER_HOLDS, WINDOW_DAYS
+from collection.compliance.rules import BORROWER_HOLDS, OUTCOME_NUMBER_MARKS, WINDOW_DAYS
 from collection.models import AnsweredBy, CaseAccount, ContactAttempt, Hold, Outcome
+from lending.models import ContactPoint, PhoneNumberMark
+from lending.phones import address_zones, borrower_zones, known_zone
+
+PHONE_KINDS = (ContactPoint.Kind.MOBILE, ContactPoint.Kind.HOME_PHONE, ContactPoint.Kind.WORK_PHONE)
+# A do-not-contact flag on another record of the same number (the lender's), as `numbers()` reads it.
+FLAGGED = "flagged"
+_OWN = "own"
+
+
+@dataclass(frozen=True)
+class NumberMark:
+    """Why a number is not called: a PhoneNumberMark's kind and date, or FLAGGED (no date)."""
+
+    kind: str
+    recorded_at: datetime.datetime | None
 
 
 @dataclass(frozen=True)
@@ -49,12 +75,107 @@ class CaseFacts:
         self.borrower = case.borrower
         self.profile = profile_for(case.portfolio)
         self.at = at
-        self.zone = _zone(self.borrower.time_zone)
-        self.local = timezone.localtime(at, self.zone) if self.zone else None
-        self.today = self.local.date() if self.local else timezone.localdate(at)
         self._holds = None
         self._attempts = None
         self._third_party = {}
+        self._own_numbers = None
+        self._marks = None
+        self._zones = None
+        self.zone = self._primary_zone()
+        self.local = timezone.localtime(at, self.zone) if self.zone else None
+        self.today = self.local.date() if self.local else timezone.localdate(at)
+
+    # Time zones: the primary one (for "today"), and every one the borrower may be in.
+    def _primary_zone(self):
+        time_zone, province = self.borrower.time_zone, self.borrower.province
+        if time_zone:
+            return _zone(time_zone)  # the lender's word, right or wrong (a wrong one is refused: correct it)
+        from_address = address_zones(province)
+        if from_address:
+            return _zone(from_address[0])
+        zones = self.zones()  # only now the numbers: neither the zone nor the address tells it
+        return _zone(zones[0]) if zones else None
+
+    def zones(self) -> tuple[str, ...]:
+        """Every zone the borrower may be in, the primary first; () when none is known."""
+        if self._zones is None:
+            self.numbers()
+            marks = self._marks
+            # A number that reaches someone else says nothing about where the borrower is.
+            own = [
+                number
+                for number in self._own_numbers
+                if not any(mark.kind == PhoneNumberMark.Kind.WRONG_NUMBER for mark in marks.get(number, ()))
+            ]
+            self._zones = tuple(
+                zone
+                for zone in borrower_zones(
+                    time_zone=self.borrower.time_zone, province=self.borrower.province, numbers=own
+                )
+                if known_zone(zone)
+            )
+        return self._zones
+
+    # Numbers: the borrower's own (for their zones) and the marks on any of their numbers, in one query.
+    def numbers(self) -> None:
+        if self._marks is not None:
+            return
+        mine = ContactPoint.objects.filter(borrower_id=self.borrower.pk, kind__in=PHONE_KINDS).exclude(number_e164="")
+        numbers = mine.values("number_e164")
+        columns = ("number_e164", "tag", "at", "primary")
+        marks = (
+            PhoneNumberMark.objects.filter(number_e164__in=numbers)
+            .annotate(tag=F("kind"), at=F("recorded_at"), primary=Value(False, BooleanField()))
+            .values_list(*columns)
+            .order_by()
+        )
+        flagged = (
+            ContactPoint.objects.filter(number_e164__in=numbers, do_not_contact=True)
+            .annotate(
+                tag=Value(FLAGGED, CharField()), at=Value(None, DateTimeField()), primary=Value(False, BooleanField())
+            )
+            .values_list(*columns)
+            .order_by()
+        )
+        # Outcomes logged before a mark was kept (or without one): the same refusal, read from the attempt.
+        said = (
+            ContactAttempt.objects.filter(
+                contact_point__number_e164__in=numbers, outcome__in=list(OUTCOME_NUMBER_MARKS)
+            )
+            .annotate(
+                number_e164=F("contact_point__number_e164"),
+                tag=DbCase(
+                    *(When(outcome=outcome, then=Value(kind.value)) for outcome, kind in OUTCOME_NUMBER_MARKS.items()),
+                    output_field=CharField(),
+                ),
+                at=F("occurred_at"),
+                primary=Value(False, BooleanField()),
+            )
+            .values_list(*columns)
+            .order_by()
+        )
+        own = (
+            mine.filter(owner=ContactPoint.Owner.BORROWER)
+            .annotate(tag=Value(_OWN, CharField()), at=Value(None, DateTimeField()), primary=F("is_primary"))
+            .values_list(*columns)
+            .order_by()
+        )
+        self._marks, own_numbers = {}, []
+        for number, tag, recorded_at, primary in marks.union(flagged, said, own, all=True):
+            if tag == _OWN:
+                own_numbers.append((not primary, number))
+            else:
+                self._marks.setdefault(number, []).append(NumberMark(tag, recorded_at))
+        # The primary number first, then the rest in a stable order.
+        self._own_numbers = list(dict.fromkeys(number for _secondary, number in sorted(own_numbers)))
+
+    def number_marks(self, number: str) -> list[NumberMark]:
+        """The marks on one number (E.164): a PhoneNumberMark first, then the lender's flags on its other records."""
+        if not number:
+            return []
+        self.numbers()
+        marks = self._marks.get(number, [])
+        return sorted(marks, key=lambda mark: (mark.kind == FLAGGED, mark.recorded_at or self.at))
 
     # Holds: this case's, and the borrower-wide ones on any of the borrower's cases.
     def holds(self) -> set[str]:

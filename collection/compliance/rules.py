@@ -15,8 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from collection.models import Channel, HoldKind
-from lending.models import ContactPoint
+from collection.models import Channel, HoldKind, Outcome
+from lending.models import ContactPoint, PhoneNumberMark
 
 
 class Rule(models.TextChoices):
@@ -26,6 +26,7 @@ class Rule(models.TextChoices):
     HOLD = "hold", _("Case on hold")
     CEASE_CONTACT = "cease_contact", _("Cease-contact request")
     CONTACT_POINT = "contact_point", _("Contact point not usable for this channel")
+    NUMBER_MARKED = "number_marked", _("Number marked do-not-call or wrong number")
     CONSENT = "consent", _("No recorded consent")
     THIRD_PARTY_CHANNEL = "third_party_channel", _("Third parties: calls and visits only")
     THIRD_PARTY_REFUSED = "third_party_refused", _("Third party refused contact")
@@ -74,6 +75,11 @@ NOTICE_ONLY_HOLDS = (HoldKind.DISPUTE, HoldKind.COMPLAINT, HoldKind.HARDSHIP_REV
 REACHING_CHANNELS = frozenset({Channel.CALL, Channel.VISIT})
 # The days the 7-day call rules look back over: today and the six before.
 WINDOW_DAYS = 7
+# Outcomes that mark the number itself, for every record it is on (lending.services.phone_number_mark).
+OUTCOME_NUMBER_MARKS = {
+    Outcome.THIRD_PARTY_REFUSED: PhoneNumberMark.Kind.DO_NOT_CALL,
+    Outcome.WRONG_NUMBER: PhoneNumberMark.Kind.WRONG_NUMBER,
+}
 
 
 # --- Allowed -------------------------------------------------------------------------
@@ -118,6 +124,25 @@ POINT_OTHER_BORROWER_REASON = _("This contact point belongs to another borrower.
 POINT_OTHER_BORROWER_LABEL = _("Another borrower's point")
 POINT_DO_NOT_CONTACT_REASON = _("This contact point is marked do-not-contact.")
 POINT_DO_NOT_CONTACT_LABEL = _("Do not contact this point")
+NUMBER_MARKED_REASONS = {
+    PhoneNumberMark.Kind.DO_NOT_CALL: _(
+        "Whoever answered this number on %(date)s asked us to stop calling it: it is never called or texted again, "
+        "on any contact point of any borrower."
+    ),
+    PhoneNumberMark.Kind.WRONG_NUMBER: _(
+        "This number was found to be a wrong number on %(date)s: it is never called or texted again, "
+        "on any contact point of any borrower."
+    ),
+}
+NUMBER_FLAGGED_REASON = _(
+    "This number is marked do-not-contact on another of its records: it is never called or texted, "
+    "on any contact point of any borrower."
+)
+NUMBER_FLAGGED_LABEL = _("Number marked do-not-contact")
+NUMBER_MARKED_LABELS = {
+    PhoneNumberMark.Kind.DO_NOT_CALL: _("Number: asked us to stop calling"),
+    PhoneNumberMark.Kind.WRONG_NUMBER: _("Wrong number"),
+}
 POINT_WRONG_KIND_REASON = _(
     "This contact point (%(kind)s) cannot be used for this channel (%(channel)s): choose another point or channel."
 )
@@ -175,6 +200,10 @@ TIME_BARRED_LABEL = _("Time-barred: no legal threats")
 TIME_ZONE_REASON = _(
     "The borrower's time zone “%(zone)s” is unknown, so their local time cannot be checked: correct it first."
 )
+TIME_ZONE_MISSING_REASON = _(
+    "The borrower's time zone is not known (none is set and neither their address nor their numbers tell it), "
+    "so their local time cannot be checked: set the borrower's time zone or address first."
+)
 TIME_ZONE_LABEL = _("Unknown time zone")
 
 HOURS_REASON = _(
@@ -182,6 +211,10 @@ HOURS_REASON = _(
     "their local time."
 )
 HOURS_LABEL = _("Not before %(earliest)s local time")
+HOURS_ZONES_REASON = _(
+    "The borrower may be in any of these time zones (their zone, address and numbers disagree): %(zones)s. "
+    "Contact is allowed only from %(earliest)s to %(latest)s in every one of them, and it is %(local)s in %(zone)s."
+)
 
 # --- Calls (Rule.DAILY_CONNECTED_CALLS, Rule.CALL_ATTEMPTS_7_DAYS, Rule.RECENT_CONVERSATION)
 

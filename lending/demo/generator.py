@@ -511,6 +511,14 @@ class PortfolioGenerator:
             return f"{person['area_code']}-{2 + int(rand() * 8)}{int(rand() * 10_000_000):07d}"
         return f"+1 {person['area_code']} {200 + int(rand() * 800)} {int(rand() * 10000):04d}"
 
+    def _e164(self, kind: str, value: str) -> str:
+        """The number as lending.phones.number_e164 gives it, without parsing (the shapes _phone makes)."""
+        if kind not in ("mobile", "home_phone", "work_phone"):
+            return ""
+        if value.startswith("+"):
+            return "+" + "".join(char for char in value if char.isdigit())
+        return "+86" + value.replace("-", "").removeprefix("0")
+
     def _third_party_name(self, person: dict, relation: str) -> str:
         rand = self.rng.random
         if self.locale == "zh":
@@ -539,7 +547,7 @@ class PortfolioGenerator:
                 (
                     first_id + number, f"{external_id}-{number}", borrower_id, kind, value, owner,
                     third_party_name, relation, primary, verified, sms, email,
-                    consent_on if (sms or email) else None, dnc,
+                    consent_on if (sms or email) else None, dnc, self._e164(kind, value),
                 )
             )  # fmt: skip
 

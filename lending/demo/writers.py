@@ -38,7 +38,7 @@ TABLES = {
     "contact_point": (
         ContactPoint,
         "id external_id borrower_id kind value owner third_party_name relation is_primary is_verified consent_sms "
-        "consent_email consent_recorded_on do_not_contact",
+        "consent_email consent_recorded_on do_not_contact number_e164",
     ),
     "account": (
         CreditAccount,

@@ -370,7 +370,8 @@ BORROWERS = Schema(
         Column("city", text(50)),
         Column("district", text(50)),
         Column("language", choice(settings.LANGUAGES), default="zh-hans"),
-        Column("time_zone", time_zone, default="Asia/Shanghai"),
+        # No default: a borrower without one is checked in the zones of their address and numbers.
+        Column("time_zone", time_zone, default=""),
         Column("risk_grade", text(8)),
         Column("credit_score", integer(low=0, high=32767), default=None),
         Column("is_deceased", boolean, default=False),

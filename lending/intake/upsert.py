@@ -27,6 +27,8 @@ from lending.models import (
     ImportBatch,
     Installment,
 )
+from lending.phones import CHINA, number_e164, region_for
+from lending.services.marks import PHONE_KINDS
 
 WRITE_BATCH = 1000
 REF_CACHE_MAX = 100_000  # referenced ids remembered across the chunks of a file
@@ -262,7 +264,10 @@ class BorrowerHandler(Handler):
             obj = parsed.existing = existing.get(parsed.values["external_id"])
             number = parsed.values.get("national_id", "")
             zone = parsed.values.get("time_zone", obj.time_zone if obj else default_zone)
-            problem = ric_problem(number) if number and zone in CHINA_TIME_ZONES and not ric_shaped(number) else None
+            province = parsed.values.get("province", obj.province if obj else "")
+            # No zone sent: the address tells (a US state is not China; no address: the lender's home market).
+            in_china = zone in CHINA_TIME_ZONES or (not zone and region_for(province=province) == CHINA)
+            problem = ric_problem(number) if number and in_china and not ric_shaped(number) else None
             if problem:
                 errors.append(self.error(parsed, "national_id", problem))
             else:
@@ -298,8 +303,25 @@ class ContactPointHandler(Handler):
         return checked, errors
 
     def apply(self, rows):
+        # The number in E.164, read in its borrower's country (one query a chunk for the borrowers).
+        borrower_ids = {parsed.refs["borrower_id"] for parsed in rows}
+        self._regions = {
+            borrower_id: region_for(province=province, time_zone=zone)
+            for borrower_id, province, zone in Borrower.objects.filter(id__in=borrower_ids).values_list(
+                "id", "province", "time_zone"
+            )
+        }
         key = lambda parsed: {"external_id": parsed.values["external_id"]}  # noqa: E731
         return self._upsert(ContactPoint, rows, build_key=key), []
+
+    def _fields_of(self, parsed):
+        values = super()._fields_of(parsed)
+        obj = parsed.existing
+        kind = values.get("kind", obj.kind if obj else "")
+        value = values.get("value", obj.value if obj else "")
+        region = self._regions.get(values.get("borrower_id", obj.borrower_id if obj else None))
+        values["number_e164"] = number_e164(value, region) if kind in PHONE_KINDS else ""
+        return values
 
 
 class AccountHandler(Handler):

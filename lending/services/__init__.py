@@ -12,6 +12,7 @@ What lives where:
                types, and collector_paused.
 - bulk.py:     the batch's set-based look-ups and writes (generic SQL in lending/sql.py).
 - reversal.py: payment_reverse.
+- marks.py:    phone_number_mark (a number not to be called, for any borrower).
 
 The derived delinquency figures on the account (days past due, bucket,
 overdue amounts) are the nightly run's: a payment changes installments, and
@@ -43,6 +44,7 @@ from lending.services.errors import (
     PAYMENT_REVERSAL_REASON_REQUIRED,
     LendingError,
 )
+from lending.services.marks import phone_number_mark
 from lending.services.payment import payment_record
 from lending.services.reversal import payment_reverse
 from lending.services.rules import CHANNELS, STATUSES_REFUSING_PAYMENTS
@@ -72,4 +74,5 @@ __all__ = [
     "payment_record",
     "payment_reverse",
     "payments_record_batch",
+    "phone_number_mark",
 ]

@@ -8,6 +8,7 @@ Sunday 8 March, so New York is UTC-4 and Los Angeles UTC-7 that week).
 """
 
 import datetime
+import itertools
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,9 +35,12 @@ from collection.compliance import (
     visit_report_check,
     visit_report_require,
 )
+from collection.compliance.facts import CaseFacts
 from collection.errors import CollectionError
 from collection.models import AnsweredBy, Case, CaseAccount, Channel, Direction, HoldKind, Outcome
-from lending.models import ContactPoint
+from lending.models import ContactPoint, PhoneNumberMark
+from lending.services import phone_number_mark
+from lending.services.marks import PHONE_KINDS
 from tests.collection import test_portfolios
 from tests.collection.factories import CaseFactory, ContactAttemptFactory, HoldFactory, PortfolioFactory
 from tests.lending.factories import BorrowerFactory, ContactPointFactory, CreditAccountFactory
@@ -64,14 +68,34 @@ def us_portfolio(db):
     return PortfolioFactory(code="us-cards", name="US cards", jurisdiction="us", is_default=False)
 
 
+# Where a borrower of each zone the tests use lives, and how their numbers start: a borrower's
+# zone, address and numbers agree unless a test says otherwise (when they disagree, every zone counts).
+PLACES = {
+    "America/New_York": ("New York", "+1 212 555 "),
+    "America/Los_Angeles": ("California", "+1 213 555 "),
+    "America/Chicago": ("Illinois", "+1 312 555 "),
+    "Europe/London": ("", "+44 7700 90"),
+}
+_line_numbers = itertools.count(1000)
+
+
+def _borrower(time_zone, borrower_fields):
+    borrower_fields.setdefault("province", PLACES.get(time_zone, ("北京市",))[0])
+    return BorrowerFactory(time_zone=time_zone, **borrower_fields)
+
+
+def local_number(borrower) -> str | None:
+    """A new number of the borrower's own place (None: the factory's Chinese mobile)."""
+    prefix = PLACES.get(borrower.time_zone, (None, None))[1]
+    return f"{prefix}{next(_line_numbers) % 10000:04d}" if prefix else None
+
+
 def china_case(*, time_zone="Asia/Shanghai", **borrower_fields) -> Case:
-    borrower = BorrowerFactory(time_zone=time_zone, **borrower_fields)
-    return _reloaded(CaseFactory(borrower=borrower))
+    return _reloaded(CaseFactory(borrower=_borrower(time_zone, borrower_fields)))
 
 
 def us_case(portfolio, *, time_zone="America/New_York", **borrower_fields) -> Case:
-    borrower = BorrowerFactory(time_zone=time_zone, **borrower_fields)
-    return _reloaded(CaseFactory(borrower=borrower, portfolio=portfolio))
+    return _reloaded(CaseFactory(borrower=_borrower(time_zone, borrower_fields), portfolio=portfolio))
 
 
 def case_for(profile, us_portfolio, **borrower_fields) -> Case:
@@ -88,18 +112,27 @@ def _reloaded(case) -> Case:
     return Case.objects.select_related("borrower", "portfolio").get(pk=case.pk)
 
 
+def _phone_fields(case, kind, fields):
+    if kind in PHONE_KINDS and "value" not in fields and local_number(case.borrower):
+        fields["value"] = local_number(case.borrower)
+    return fields
+
+
 def mobile(case, **fields) -> ContactPoint:
     fields.setdefault("consent_sms", True)
+    _phone_fields(case, ContactPoint.Kind.MOBILE, fields)
     return ContactPointFactory(borrower=case.borrower, kind=ContactPoint.Kind.MOBILE, **fields)
 
 
 def point(case, kind, **fields) -> ContactPoint:
     fields.setdefault("consent_sms", False)
+    _phone_fields(case, kind, fields)
     return ContactPointFactory(borrower=case.borrower, kind=kind, is_primary=False, **fields)
 
 
 def third_party(case, kind=ContactPoint.Kind.MOBILE, **fields) -> ContactPoint:
     fields.setdefault("consent_sms", False)
+    _phone_fields(case, kind, fields)
     return ContactPointFactory(
         borrower=case.borrower,
         kind=kind,
@@ -748,6 +781,172 @@ def test_third_party_calls_keep_the_hours_and_the_daily_cap():
     assert_refused(check(case, contact_point=tp, when=at(TUESDAY, 12)), Rule.DAILY_CONNECTED_CALLS)
 
 
+# --- Numbers: a refusal or a wrong number belongs to the number, not the record ------------------
+
+HONOLULU = ZoneInfo("Pacific/Honolulu")
+
+
+def mark(point_, kind, when=None):
+    return phone_number_mark(
+        contact_point=point_, kind=kind, actor=None, source_case_id=None, at=when or at(TUESDAY - datetime.timedelta(1))
+    )
+
+
+@pytest.mark.parametrize("profile", ["cn", "us"])
+def test_a_third_partys_stop_calling_refuses_the_number_on_every_record_of_every_borrower(us_portfolio, profile):
+    case, other = case_for(profile, us_portfolio), case_for(profile, us_portfolio)
+    borrower_unreachable(case, zone=zone_for(profile))
+    borrower_unreachable(other, zone=zone_for(profile))
+    friend = third_party(case)
+    mark(friend, PhoneNumberMark.Kind.DO_NOT_CALL)
+    number = friend.number_e164
+    # The same number, written otherwise: again on this borrower, as another borrower's contact, as their own mobile.
+    written_otherwise = "+" + " ".join((number[1:3], number[3:6], number[6:])) if profile == "cn" else number
+    again = third_party(case, value=written_otherwise)
+    as_contact = third_party(other, value=number)
+    as_own = mobile(other, value=written_otherwise)
+    assert again.number_e164 == as_contact.number_e164 == as_own.number_e164 == number
+    when = at(TUESDAY, 12, zone=zone_for(profile))
+    for refused_point, case_ in ((friend, case), (again, case), (as_contact, other), (as_own, other)):
+        verdict = check(case_, contact_point=refused_point, when=when)
+        assert_refused(verdict, Rule.NUMBER_MARKED, "Number: asked us to stop calling")
+        assert "on any contact point of any borrower" in verdict.reason
+    assert_refused(check(other, Channel.SMS, contact_point=as_own, when=when), Rule.NUMBER_MARKED)
+    assert_allowed(check(other, contact_point=mobile(other), when=when))
+
+
+def test_a_stranger_saying_wrong_number_on_the_borrowers_own_number_refuses_it_everywhere():
+    case, other = china_case(), china_case()
+    own = mobile(case)
+    attempt(case, at(9, 11), contact_point=own, answered_by=AnsweredBy.THIRD_PARTY, outcome=Outcome.WRONG_NUMBER)
+    mark(own, PhoneNumberMark.Kind.WRONG_NUMBER, when=at(9, 11))
+    verdict = check(case, contact_point=own)
+    assert_refused(verdict, Rule.NUMBER_MARKED, "Wrong number")
+    assert "wrong number on 2026-03-09" in verdict.reason
+    borrower_unreachable(other)
+    assert_refused(
+        check(other, contact_point=third_party(other, value=own.value), when=at(TUESDAY, 12)), Rule.NUMBER_MARKED
+    )
+
+
+def test_an_outcome_logged_before_marks_were_kept_refuses_the_number_too():
+    # A third party's refusal on one record (an attempt, no mark): the same number on another borrower's record.
+    case, other = china_case(), china_case()
+    borrower_unreachable(case)
+    borrower_unreachable(other)
+    friend = third_party(case)
+    attempt(
+        case, at(2, 11), contact_point=friend, answered_by=AnsweredBy.THIRD_PARTY, outcome=Outcome.THIRD_PARTY_REFUSED
+    )
+    verdict = check(other, contact_point=third_party(other, value=friend.value), when=at(TUESDAY, 12))
+    assert_refused(verdict, Rule.NUMBER_MARKED)
+    assert "2026-03-02" in verdict.reason
+
+
+def test_a_do_not_contact_flag_on_one_record_of_a_number_refuses_its_other_records():
+    case = china_case()
+    flagged = mobile(case, do_not_contact=True)
+    again = mobile(case, value=flagged.value)
+    assert_refused(check(case, contact_point=flagged), Rule.CONTACT_POINT)
+    assert_refused(check(case, contact_point=again), Rule.NUMBER_MARKED, "Number marked do-not-contact")
+
+
+def test_verdicts_read_the_marks_of_all_points_in_one_query(django_assert_num_queries):
+    case = china_case()
+    points = [mobile(case) for _ in range(3)]
+    mark(points[0], PhoneNumberMark.Kind.WRONG_NUMBER)
+    case = _reloaded(case)
+    with django_assert_num_queries(3):  # holds, the numbers, the week's attempts
+        verdicts = contact_points_verdicts(case=case, contact_points=points, at=at(TUESDAY, 12))
+    assert [verdict.rule for verdict in verdicts.values()] == [Rule.NUMBER_MARKED, "", ""]
+
+
+# --- Time zones: none is assumed; every known zone counts -----------------------------------------
+
+
+def test_a_borrower_without_a_zone_is_checked_in_the_zone_of_their_address(us_portfolio):
+    # 21:30 in New York is 18:30 in Los Angeles: a Californian without a zone may be called, not refused.
+    case = us_case(us_portfolio, time_zone="", province="California")
+    assert_allowed(check(case, when=at(TUESDAY, 21, 30, zone=NEW_YORK)))
+    assert_refused(check(case, when=at(TUESDAY, 21, 0, zone=LOS_ANGELES)), Rule.CONTACT_HOURS)
+
+
+def test_a_borrower_without_a_zone_or_address_is_checked_in_the_zone_of_their_number(us_portfolio):
+    case = us_case(us_portfolio, time_zone="", province="")
+    mobile(case, value="+1 808 555 0100")
+    assert_allowed(check(case, when=at(TUESDAY, 20, 30, zone=HONOLULU)))
+    verdict = check(case, when=at(TUESDAY, 7, 30, zone=HONOLULU))
+    assert_refused(verdict, Rule.CONTACT_HOURS)
+    assert "07:30 for the borrower (Pacific/Honolulu)" in verdict.reason
+
+
+@pytest.mark.parametrize("profile", ["cn", "us"])
+def test_no_known_zone_refuses_calls_messages_and_visits_saying_how_to_fix_it_but_not_letters(us_portfolio, profile):
+    case = case_for(profile, us_portfolio, time_zone="", province="")
+    phone = mobile(case, value="not known")
+    address = point(case, ContactPoint.Kind.HOME_ADDRESS)
+    assert phone.number_e164 == ""
+    for channel, contact_point in (
+        (Channel.CALL, phone),
+        (Channel.SMS, phone),
+        (Channel.VISIT, address),
+        (Channel.CALL, None),
+    ):
+        verdict = check(case, channel, contact_point=contact_point)
+        assert_refused(verdict, Rule.TIME_ZONE, "Unknown time zone")
+        assert "set the borrower's time zone or address" in verdict.reason
+    assert_allowed(check(case, Channel.LETTER, contact_point=address), "May send a letter")
+
+
+def test_a_new_york_borrower_with_a_hawaii_mobile_is_called_only_within_the_hours_of_both(us_portfolio):
+    # Honolulu is 6 hours behind New York that week: 08:00–21:00 in both is 14:00–21:00 New York time.
+    case = us_case(us_portfolio)
+    phone = mobile(case, value="+1 808 555 0101")
+    edges = [((13, 59, 59), False), ((14, 0, 0), True), ((20, 59, 59), True), ((21, 0, 0), False)]
+    for (hour, minute, second), allowed in edges:
+        verdict = check(case, contact_point=phone, when=at(TUESDAY, hour, minute, second, zone=NEW_YORK))
+        assert verdict.allowed is allowed, (hour, verdict)
+    verdict = check(case, contact_point=phone, when=at(TUESDAY, 9, 0, zone=NEW_YORK))
+    assert "America/New_York, Pacific/Honolulu" in verdict.reason
+    assert "03:00 in Pacific/Honolulu" in verdict.reason
+
+
+def test_a_zone_the_lender_sent_stands_for_its_state_and_a_state_of_two_zones_keeps_both(us_portfolio):
+    # 08:30 in New York is 07:30 in Chicago: Florida spans both zones.
+    when = at(TUESDAY, 8, 30, zone=NEW_YORK)
+    assert_refused(check(us_case(us_portfolio, time_zone="", province="Florida"), when=when), Rule.CONTACT_HOURS)
+    assert_allowed(check(us_case(us_portfolio, time_zone="America/New_York", province="FL"), when=when))
+    # A zone that is not the state's is conflicting information: both count.
+    assert_refused(
+        check(us_case(us_portfolio, time_zone="America/New_York", province="Illinois"), when=when), Rule.CONTACT_HOURS
+    )
+
+
+def test_xinjiang_is_called_within_the_hours_of_beijing_and_xinjiang_time():
+    # 09:30 Beijing time is 07:30 Ürümqi time (UTC+6).
+    case = china_case(time_zone="", province="新疆维吾尔自治区")
+    assert_refused(check(case, when=at(TUESDAY, 9, 30)), Rule.CONTACT_HOURS)
+    assert_allowed(check(case, when=at(TUESDAY, 10, 0)))
+    tibet = china_case(time_zone="", province="西藏自治区")
+    assert_allowed(check(tibet, when=at(TUESDAY, 8, 0)))
+
+
+def test_today_is_the_borrowers_primary_zones_day(us_portfolio):
+    # 01:00 on Tuesday in New York is still Monday 19:00 in Honolulu: the day counts are New York's.
+    case = us_case(us_portfolio)
+    mobile(case, value="+1 808 555 0102")
+    facts = CaseFacts(case, at(TUESDAY, 1, 0, zone=NEW_YORK))
+    assert facts.zones() == ("America/New_York", "Pacific/Honolulu")
+    assert facts.today == TUESDAY
+
+
+def test_a_wrong_number_says_nothing_about_where_the_borrower_is(us_portfolio):
+    case = us_case(us_portfolio)
+    stranger = mobile(case, value="+1 808 555 0103")
+    mark(stranger, PhoneNumberMark.Kind.WRONG_NUMBER)
+    assert_allowed(check(case, contact_point=mobile(case), when=at(TUESDAY, 9, 0, zone=NEW_YORK)))
+
+
 # --- Stricter only --------------------------------------------------------------------------------
 
 
@@ -974,19 +1173,20 @@ def test_contact_points_verdicts_runs_the_same_few_queries_for_any_number_of_poi
         for day in (8, 9, 10):
             attempt(case, at(day, 9), contact_point=phone)
     small, large = _reloaded(small), _reloaded(large)
-    # Holds, the week's attempts, the third parties' history.
-    with django_assert_num_queries(3):
+    # Holds, the numbers (the borrower's own and the marks on any of them), the week's attempts,
+    # the third parties' history.
+    with django_assert_num_queries(4):
         contact_points_verdicts(case=small, contact_points=small_points, at=at(TUESDAY, 12))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         contact_points_verdicts(case=large, contact_points=large_points, at=at(TUESDAY, 12))
 
 
 def test_a_check_reads_little(django_assert_max_num_queries):
     case = china_case()
     phone = mobile(case)
-    with django_assert_max_num_queries(2):  # holds, the week's attempts
+    with django_assert_max_num_queries(3):  # holds, the numbers, the week's attempts
         check(case, contact_point=phone)
-    with django_assert_max_num_queries(1):  # holds only: an SMS needs no counting
+    with django_assert_max_num_queries(2):  # holds and the numbers: an SMS needs no counting
         check(case, Channel.SMS, contact_point=phone)
 
 

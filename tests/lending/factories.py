@@ -6,6 +6,8 @@ from decimal import Decimal
 import factory
 
 from lending.models import Borrower, ContactPoint, CreditAccount, CreditProduct, Installment
+from lending.phones import borrower_number_e164
+from lending.services.marks import PHONE_KINDS
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -58,6 +60,10 @@ class ContactPointFactory(factory.django.DjangoModelFactory):
     borrower = factory.SubFactory(BorrowerFactory)
     kind = ContactPoint.Kind.MOBILE
     value = factory.Sequence(lambda n: f"138{n:08d}")
+    # As intake stores it: the number in E.164, read in the borrower's country.
+    number_e164 = factory.LazyAttribute(
+        lambda point: borrower_number_e164(point.value, point.borrower) if point.kind in PHONE_KINDS else ""
+    )
     is_primary = True
     consent_sms = True
 
