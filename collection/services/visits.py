@@ -4,10 +4,14 @@ field agent (or rejects it), and the agent files the report.
 
 - The address defaults to the borrower's own home address (then work
   address) on file; a third party's address is never visited.
-- A visit is an outbound contact: scheduling asks the compliance guard about
-  the scheduled day (holds, flags, contact hours at midday in the borrower's
-  time zone), and the report asks it again about the moment of the visit, so
-  that no visit is reported at night or during a hold.
+- A visit is an outbound contact: the request asks the compliance guard
+  about the preferred day (or today), scheduling about the scheduled day
+  (holds, flags, contact hours at midday in the borrower's time zone), and
+  the report about the moment of the visit, so that no visit is requested,
+  scheduled or reported for a borrower who may not be contacted. A typed
+  address is first the contact point it is: the borrower's address on file
+  with that text, a third party's (refused), or a new home address of the
+  borrower's, checked as any other. Each refusal is logged (refusal log).
 - Where the jurisdiction requires it (China), every visit is recorded on audio
   or video; a report that says it was not is refused (the guard's
   `visit_report_require`).
@@ -75,6 +79,7 @@ VISIT_ALREADY_OPEN = _("A visit is already requested or scheduled for this case.
 ADDRESS_REQUIRED = _("No home or work address is on file: enter the address to visit.")
 ADDRESS_TOO_LONG = _("An address has at most 300 characters.")
 CONTACT_POINT_NOT_AN_ADDRESS = _("Choose one of the borrower's own home or work addresses.")
+THIRD_PARTY_ADDRESS = _("This address is on file as a third party's: a third party's home or work is never visited.")
 REASON_REQUIRED = _("Say why the borrower should be visited (at most 300 characters).")
 DATE_IN_PAST = _("The date cannot be before today.")
 VISIT_NOT_OPEN = _("This visit was already rejected, cancelled or reported.")
@@ -179,6 +184,40 @@ def _lock_visit(visit: FieldVisit) -> FieldVisit:
 # --- Request ----------------------------------------------------------------------------
 
 
+def _address_key(value: str) -> str:
+    """An address as compared: case, spacing and punctuation aside ("1 Road, Apt 2" is "1 road apt 2")."""
+    kept = "".join(" " if char in ",，.。;；、-#" else char for char in value)
+    return " ".join(kept.split()).casefold()
+
+
+def typed_address_point(borrower, address: str) -> ContactPoint:
+    """
+    A typed address as the contact point it is: the borrower's address on
+    file with the same text (do-not-contact or not), a third party's
+    (refused: never visited), or else a new, unsaved home address of the
+    borrower, so that the guard checks it as any other (lending is read-only here).
+    """
+    key = _address_key(address)
+    for point in borrower.contact_points.all():
+        if point.kind in ADDRESS_KINDS and _address_key(point.value) == key:
+            if point.is_third_party:
+                raise CollectionError(THIRD_PARTY_ADDRESS, field="address")
+            return point
+    return ContactPoint(
+        borrower=borrower, kind=ContactPoint.Kind.HOME_ADDRESS, value=address, owner=ContactPoint.Owner.BORROWER
+    )
+
+
+def _borrower_midday(case: Case, day: datetime.date) -> datetime.datetime:
+    """Midday of `day` in the borrower's time zone: the moment the guard is asked about for a visit's day."""
+    try:
+        borrower_tz = ZoneInfo(case.borrower.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        borrower_tz = LENDER_TZ  # the guard refuses an unknown zone with its own rule
+    return datetime.datetime.combine(day, datetime.time(SCHEDULE_CHECK_HOUR), tzinfo=borrower_tz)
+
+
+@compliance.refusals_recorded
 @transaction.atomic
 def visit_request(
     *,
@@ -194,6 +233,12 @@ def visit_request(
     Ask for a visit to the borrower. With neither an address nor a contact
     point, the borrower's home (else work) address on file is used; the
     region comes from the borrower, the district may be given.
+
+    A request is the start of a contact, so the guard is asked already
+    (channel visit, midday of the preferred day or today): no visit is
+    requested for a deceased borrower or one who asked us to stop. A typed
+    address is first made the contact point it is (`typed_address_point`),
+    so that every check of a contact point applies to it.
     """
     case = Case.objects.select_for_update().select_related("borrower").get(pk=case.pk)
     if case.is_closed:
@@ -222,6 +267,17 @@ def visit_request(
     if len(address) > 300:
         raise CollectionError(ADDRESS_TOO_LONG, field="address")
     borrower = case.borrower
+    point = contact_point if contact_point is not None else typed_address_point(borrower, address)
+    if contact_point is None and point.pk is not None:
+        contact_point = point  # the typed text is an address on file: the visit is to that point
+    compliance.contact_require(
+        case=case,
+        channel=Channel.VISIT,
+        contact_point=point,
+        at=_borrower_midday(case, preferred_on or lender_today()),
+        actor=actor,
+        action="visit.request",
+    )
     visit = FieldVisit.objects.create(
         case=case,
         status=VisitStatus.REQUESTED,
@@ -269,15 +325,11 @@ def visit_schedule(*, visit: FieldVisit, agent, scheduled_on: datetime.date, act
     case = visit.case
     if case.is_closed:
         raise CollectionError(CASE_CLOSED)
-    try:
-        borrower_tz = ZoneInfo(case.borrower.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        borrower_tz = LENDER_TZ  # the guard refuses an unknown zone with its own rule
     compliance.contact_require(
         case=case,
         channel=Channel.VISIT,
-        contact_point=visit.contact_point,
-        at=datetime.datetime.combine(scheduled_on, datetime.time(SCHEDULE_CHECK_HOUR), tzinfo=borrower_tz),
+        contact_point=visit.contact_point or typed_address_point(case.borrower, visit.address),
+        at=_borrower_midday(case, scheduled_on),
         actor=actor,
         action="visit.schedule",
     )
@@ -375,7 +427,7 @@ def visit_report(
     compliance.contact_require(
         case=case,
         channel=Channel.VISIT,
-        contact_point=visit.contact_point,
+        contact_point=visit.contact_point or typed_address_point(case.borrower, visit.address),
         at=visited_at,
         actor=actor,
         action="visit.report",
