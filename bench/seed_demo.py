@@ -48,9 +48,10 @@ BASELINE = [
     (
         "lending_contactpoint",
         "INSERT INTO lending_contactpoint (id, external_id, borrower_id, kind, value, owner, third_party_name,"
-        " relation, is_primary, is_verified, consent_sms, consent_email, consent_recorded_on, do_not_contact)"
+        " relation, is_primary, is_verified, consent_sms, consent_email, consent_recorded_on, do_not_contact,"
+        " number_e164)"
         " SELECT g, 'C' || g, 1 + g % {b}, 'mobile', '138' || lpad(g::text, 8, '0'), 'borrower', '', '', true, true,"
-        " true, false, '2026-01-01', false FROM generate_series(1, {n}) g",
+        " true, false, '2026-01-01', false, '+86138' || lpad(g::text, 8, '0') FROM generate_series(1, {n}) g",
     ),
     (
         "lending_creditaccount",
