@@ -38,6 +38,7 @@ from collection.compliance import (
 from collection.compliance.facts import CaseFacts
 from collection.errors import CollectionError
 from collection.models import AnsweredBy, Case, CaseAccount, Channel, Direction, HoldKind, Outcome
+from collection.services.contacts import contact_log
 from lending.models import ContactPoint, PhoneNumberMark
 from lending.services import phone_number_mark
 from lending.services.marks import PHONE_KINDS
@@ -827,6 +828,24 @@ def test_a_stranger_saying_wrong_number_on_the_borrowers_own_number_refuses_it_e
     assert_refused(
         check(other, contact_point=third_party(other, value=own.value), when=at(TUESDAY, 12)), Rule.NUMBER_MARKED
     )
+
+
+def test_a_refusal_logged_on_one_case_refuses_the_number_on_another_borrowers_case(collector):
+    case, other = china_case(), china_case()
+    borrower_unreachable(case)
+    borrower_unreachable(other)
+    friend = third_party(case)
+    with time_machine.travel(at(TUESDAY, 12), tick=False):
+        contact_log(
+            case=case,
+            channel=Channel.CALL,
+            contact_point=friend,
+            answered_by=AnsweredBy.THIRD_PARTY,
+            outcome=Outcome.THIRD_PARTY_REFUSED,
+            actor=collector,
+        )
+    verdict = check(other, contact_point=third_party(other, value=friend.value), when=at(TUESDAY, 13))
+    assert_refused(verdict, Rule.NUMBER_MARKED, "Number: asked us to stop calling")
 
 
 def test_an_outcome_logged_before_marks_were_kept_refuses_the_number_too():
