@@ -7,11 +7,15 @@ filters, the CSV export, the nav.
 """
 
 import csv
+import importlib
 import io
+import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.navigation import nav_items_for
@@ -192,3 +196,16 @@ def test_the_refusal_page_answers_only_get(client, manager):
 def test_the_refusal_page_is_in_the_managers_nav(manager, collector):
     assert "refusal_report" in [item["key"] for item in nav_items_for(manager)]
     assert "refusal_report" not in [item["key"] for item in nav_items_for(collector)]
+
+
+def test_docs_name_only_issue_10_tests_that_exist():
+    docs = (Path(settings.BASE_DIR) / "docs" / "compliance.md").read_text()
+    section = docs.split("## Around the guard (issue 10)")[1].split("\n## ")[0]
+    named = 0
+    for row in section.splitlines():
+        for module, names in re.findall(r"`(test_\w+)\.py`: ((?:`test_\w+`(?:, )?)+)", row):
+            tests = importlib.import_module(f"tests.collection.{module}")
+            for name in re.findall(r"`(test_\w+)`", names):
+                assert callable(getattr(tests, name, None)), f"{module}.py::{name}"
+                named += 1
+    assert named > 25
