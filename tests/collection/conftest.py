@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
+from collection.models import AnsweredBy, Channel, Outcome
+from collection.services.contacts import contact_log
 from tests.collection.factories import case_in_arrears
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,3 +38,24 @@ def case(collector):
 @pytest.fixture
 def mobile(case):
     return case.borrower.contact_points.get()
+
+
+def call_logged(case, point, actor, **kwargs):
+    """A call answered by the borrower, logged through contact_log (keywords change any field)."""
+    kwargs.setdefault("channel", Channel.CALL)
+    kwargs.setdefault("answered_by", AnsweredBy.BORROWER)
+    kwargs.setdefault("outcome", Outcome.RIGHT_PARTY_CONTACT)
+    return contact_log(case=case, contact_point=point, actor=actor, **kwargs)
+
+
+def contact_posted(client, user, case, point, **changes):
+    """The case page's contact form posted with htmx: an outbound call the borrower answered, unless changed."""
+    data = {"channel": "call", "direction": "outbound", "answered_by": "borrower", "outcome": "rpc", "duration": "1:00"}
+    data.update(changes)
+    data["contact_point"] = str(point.pk)
+    client.force_login(user)
+    return client.post(
+        reverse("collection:case_contact_log", args=[case.pk]),
+        {f"contact-{key}": value for key, value in data.items()},
+        headers={"HX-Request": "true"},
+    )

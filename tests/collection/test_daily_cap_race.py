@@ -14,9 +14,8 @@ from django.db import connection
 
 from accounts.roles import Role
 from collection.compliance import ContactRefused, Rule
-from collection.models import AnsweredBy, Channel, ContactAttempt, ContactRefusal, Outcome
-from collection.services.contacts import contact_log
-from tests.collection.conftest import MORNING
+from collection.models import ContactAttempt, ContactRefusal
+from tests.collection.conftest import MORNING, call_logged
 from tests.collection.factories import case_in_arrears
 from tests.factories import UserFactory
 
@@ -26,15 +25,7 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-def _call(case, point, user):
-    return contact_log(
-        case=case,
-        channel=Channel.CALL,
-        contact_point=point,
-        answered_by=AnsweredBy.BORROWER,
-        outcome=Outcome.RIGHT_PARTY_CONTACT,
-        actor=user,
-    )
+_call = call_logged
 
 
 def _call_at_once(case, point, users) -> tuple[list, list]:

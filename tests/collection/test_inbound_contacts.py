@@ -29,10 +29,9 @@ from collection.services.contacts import (
     CONTACT_INBOUND_CHANNEL,
     CONTACT_INBOUND_NOBODY,
     CONTACT_INBOUND_TIME_GIVEN,
-    contact_log,
 )
 from collection.timeline import event_text
-from tests.collection.conftest import MORNING, NIGHT
+from tests.collection.conftest import MORNING, NIGHT, call_logged, contact_posted
 from tests.collection.factories import HoldFactory, case_in_arrears
 from tests.factories import UserFactory
 from tests.lending.factories import ContactPointFactory
@@ -40,10 +39,8 @@ from tests.lending.factories import ContactPointFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("morning")]
 
 
-def log(case, point, actor, *, channel=Channel.CALL, direction=Direction.INBOUND, **kwargs):
-    kwargs.setdefault("answered_by", AnsweredBy.BORROWER)
-    kwargs.setdefault("outcome", Outcome.RIGHT_PARTY_CONTACT)
-    return contact_log(case=case, channel=channel, contact_point=point, direction=direction, actor=actor, **kwargs)
+def log(case, point, actor, *, direction=Direction.INBOUND, **kwargs):
+    return call_logged(case, point, actor, direction=direction, **kwargs)
 
 
 def test_an_inbound_call_at_night_for_a_deceased_borrower_on_hold_is_still_logged(case, mobile, collector):
@@ -111,15 +108,7 @@ def test_an_inbound_contact_starts_no_outbound_action(case, mobile, collector):
 
 def test_the_case_page_refuses_an_inbound_visit(client, case, collector):
     address = ContactPointFactory(borrower=case.borrower, kind="home_address", value="1 Road")
-    client.force_login(collector)
-    data = {
-        "contact-channel": "visit",
-        "contact-direction": "inbound",
-        "contact-contact_point": str(address.pk),
-        "contact-answered_by": "borrower",
-        "contact-outcome": "rpc",
-    }
-    response = client.post(reverse("collection:case_contact_log", args=[case.pk]), data, headers={"HX-Request": "true"})
+    response = contact_posted(client, collector, case, address, channel="visit", direction="inbound")
     assert response.status_code == 200
     assert "a visit is ours" in response.text
     assert ContactAttempt.objects.count() == 0

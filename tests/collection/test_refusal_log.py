@@ -21,26 +21,16 @@ from django.urls import reverse
 from accounts.navigation import nav_items_for
 from collection import compliance
 from collection.compliance import ContactRefused, Rule
-from collection.models import AnsweredBy, Channel, ContactAttempt, ContactRefusal, HoldKind, Outcome
-from collection.services.contacts import contact_log
+from collection.models import Channel, ContactAttempt, ContactRefusal, HoldKind
 from collection.services.visits import visit_request, visit_schedule
-from tests.collection.conftest import MORNING, NIGHT
+from tests.collection.conftest import MORNING, NIGHT, call_logged, contact_posted
 from tests.collection.factories import HoldFactory
 
 # The case, its mobile and the morning come from tests/collection/conftest.py.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("morning")]
 
 
-def call(case, point, actor, **kwargs):
-    return contact_log(
-        case=case,
-        channel=Channel.CALL,
-        contact_point=point,
-        answered_by=AnsweredBy.BORROWER,
-        outcome=Outcome.RIGHT_PARTY_CONTACT,
-        actor=actor,
-        **kwargs,
-    )
+call = call_logged
 
 
 def test_a_refused_contact_leaves_a_refusal_row_and_no_contact(case, mobile, collector):
@@ -101,16 +91,7 @@ def test_contact_require_outside_a_transaction_writes_at_once(case, mobile, coll
 
 def test_a_refused_post_from_the_case_page_is_recorded(client, case, mobile, collector):
     HoldFactory(case=case, kind=HoldKind.CEASE_CONTACT)
-    client.force_login(collector)
-    data = {
-        "contact-channel": "call",
-        "contact-direction": "outbound",
-        "contact-contact_point": str(mobile.pk),
-        "contact-answered_by": "borrower",
-        "contact-outcome": "rpc",
-        "contact-duration": "1:00",
-    }
-    response = client.post(reverse("collection:case_contact_log", args=[case.pk]), data, headers={"HX-Request": "true"})
+    response = contact_posted(client, collector, case, mobile)
     assert response.status_code == 200
     assert ContactAttempt.objects.count() == 0
     assert ContactRefusal.objects.get().rule == Rule.CEASE_CONTACT

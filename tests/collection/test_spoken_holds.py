@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from collection.compliance import ContactRefused, Rule
-from collection.models import AnsweredBy, CaseEvent, Channel, ContactAttempt, Direction, Hold, HoldKind, Outcome
-from collection.services.contacts import contact_log
+from collection.models import AnsweredBy, CaseEvent, ContactAttempt, Direction, Hold, HoldKind, Outcome
+from tests.collection.conftest import call_logged, contact_posted
 from tests.collection.factories import HoldFactory
 from tests.lending.factories import ContactPointFactory
 
@@ -20,15 +20,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("morning")]
 
 
 def log(case, point, actor, outcome, answered_by=AnsweredBy.BORROWER, **kwargs):
-    return contact_log(
-        case=case,
-        channel=Channel.CALL,
-        contact_point=point,
-        answered_by=answered_by,
-        outcome=outcome,
-        actor=actor,
-        notes="He says he never ordered it.",
-        **kwargs,
+    return call_logged(
+        case, point, actor, outcome=outcome, answered_by=answered_by, notes="He says he never ordered it.", **kwargs
     )
 
 
@@ -87,16 +80,7 @@ def test_a_third_party_reporting_a_death_holds_every_case_of_the_borrower(case, 
 
 
 def test_the_case_page_shows_the_hold_at_once(client, case, mobile, collector):
-    client.force_login(collector)
-    data = {
-        "contact-channel": "call",
-        "contact-direction": "outbound",
-        "contact-contact_point": str(mobile.pk),
-        "contact-answered_by": "borrower",
-        "contact-outcome": "disputes",
-        "contact-duration": "1:00",
-    }
-    response = client.post(reverse("collection:case_contact_log", args=[case.pk]), data, headers={"HX-Request": "true"})
+    response = contact_posted(client, collector, case, mobile, outcome="disputes")
     assert response.status_code == 200
     assert "the case is on hold (Dispute)" in response.text
     assert Hold.objects.get(case=case).kind == HoldKind.DISPUTE
