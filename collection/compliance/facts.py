@@ -239,6 +239,16 @@ class CaseFacts:
         return oldest or self.case.opened_on
 
 
+def primary_zone(case, at=None):
+    """
+    The borrower's primary zone (their own, else their address's, else their
+    first number's), or None when none is known: for whatever must pick one
+    local day for the borrower (a visit's day). Only the guard knows whether a
+    contact fits every zone they may be in.
+    """
+    return CaseFacts(case, at or timezone.now()).zone
+
+
 def _zone(name: str):
     # An unknown or empty zone is None: the rules that need local time then refuse (Rule.TIME_ZONE).
     try:

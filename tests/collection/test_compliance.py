@@ -35,7 +35,7 @@ from collection.compliance import (
     visit_report_check,
     visit_report_require,
 )
-from collection.compliance.facts import CaseFacts
+from collection.compliance.facts import CaseFacts, primary_zone
 from collection.errors import CollectionError
 from collection.models import AnsweredBy, Case, CaseAccount, Channel, Direction, HoldKind, Outcome
 from collection.services.contacts import contact_log
@@ -957,6 +957,17 @@ def test_today_is_the_borrowers_primary_zones_day(us_portfolio):
     facts = CaseFacts(case, at(TUESDAY, 1, 0, zone=NEW_YORK))
     assert facts.zones() == ("America/New_York", "Pacific/Honolulu")
     assert facts.today == TUESDAY
+
+
+def test_the_primary_zone_is_the_borrowers_own_else_the_addresss_else_the_numbers(us_portfolio):
+    assert primary_zone(us_case(us_portfolio, time_zone="America/Chicago", province="New York")) == ZoneInfo(
+        "America/Chicago"
+    )
+    assert primary_zone(us_case(us_portfolio, time_zone="", province="Florida")) == NEW_YORK
+    by_number = us_case(us_portfolio, time_zone="", province="")
+    mobile(by_number, value="+1 808 555 0104")
+    assert primary_zone(by_number) == HONOLULU
+    assert primary_zone(china_case(time_zone="", province="")) is None
 
 
 def test_a_wrong_number_says_nothing_about_where_the_borrower_is(us_portfolio):
