@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import Capability, user_can
 from accounts.services import audit_record
 from collection import compliance, events
+from collection.compliance.rules import OUTCOME_NUMBER_MARKS
 from collection.errors import CollectionError
 from collection.models import (
     AnsweredBy,
@@ -39,7 +40,7 @@ from collection.priority import priority_refresh
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
 from lending.models import Borrower, ContactPoint
-from lending.services import LENDER_TZ, lender_today
+from lending.services import LENDER_TZ, lender_today, phone_number_mark
 
 CASE_CLOSED = _("The case is closed: nothing more can be recorded on it.")
 CONTACT_CHANNEL_UNKNOWN = _("Choose a channel.")
@@ -263,6 +264,15 @@ def contact_log(
         notes=notes.strip(),
         occurred_at=at,
         actor=actor,
+    )
+    # "Wrong number" or a third party's "stop calling me" belongs to the number, on every record it is on.
+    phone_number_mark(
+        contact_point=contact_point,
+        kind=OUTCOME_NUMBER_MARKS.get(outcome),
+        actor=actor,
+        source_case_id=case.pk,
+        note=contact.notes,
+        at=at,
     )
     changed = []
     if case.last_contact_at is None or case.last_contact_at < at:

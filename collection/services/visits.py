@@ -26,7 +26,6 @@ import datetime
 import os
 from collections.abc import Sequence
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -37,6 +36,7 @@ from accounts.permissions import Capability, user_can
 from accounts.roles import Role
 from accounts.services import audit_record
 from collection import compliance, events
+from collection.compliance.facts import primary_zone
 from collection.errors import CollectionError
 from collection.models import (
     AnsweredBy,
@@ -210,10 +210,9 @@ def typed_address_point(borrower, address: str) -> ContactPoint:
 
 def _borrower_midday(case: Case, day: datetime.date) -> datetime.datetime:
     """Midday of `day` in the borrower's time zone: the moment the guard is asked about for a visit's day."""
-    try:
-        borrower_tz = ZoneInfo(case.borrower.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        borrower_tz = LENDER_TZ  # the guard refuses an unknown zone with its own rule
+    # The borrower's primary zone (their own, their address's or their number's); with none known
+    # the guard refuses the visit with its own rule, whatever moment is asked about.
+    borrower_tz = primary_zone(case) or LENDER_TZ
     return datetime.datetime.combine(day, datetime.time(SCHEDULE_CHECK_HOUR), tzinfo=borrower_tz)
 
 

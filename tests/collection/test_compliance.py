@@ -1246,3 +1246,20 @@ def test_docs_name_every_rule_and_only_tests_that_exist():
     assert len(named) > 50
     for module, name in named:
         assert callable(modules[module].get(name)), f"{module}::{name}"
+
+
+def test_a_wrong_number_logged_on_a_call_leaves_a_mark_on_the_number(collector):
+    """The mark records who heard it and when, whatever later happens to the attempt rows."""
+    case = CaseFactory(assigned_to=collector, team=collector.team)
+    point = ContactPointFactory(borrower=case.borrower, value="13900007777", consent_sms=True)
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI), tick=False):
+        contact_log(
+            case=case,
+            channel=Channel.CALL,
+            contact_point=point,
+            answered_by=AnsweredBy.THIRD_PARTY,
+            outcome=Outcome.WRONG_NUMBER,
+            actor=collector,
+        )
+    mark = PhoneNumberMark.objects.get()
+    assert (mark.number_e164, mark.kind, mark.recorded_by) == ("+8613900007777", "wrong_number", collector)
