@@ -90,30 +90,40 @@ def borrower_name_for(user, name: str) -> str:
     return mask_name(name)
 
 
-@transaction.atomic
-def borrower_detail_reveal(*, borrower: Borrower, field: str, actor, contact_point: ContactPoint | None = None) -> str:
+def revealed_value(
+    *, borrower: Borrower, national_id: bool, actor, contact_point: ContactPoint | None = None
+) -> tuple[str, dict]:
     """
-    The whole national id (field "national_id") or contact point value (field
-    "contact": a phone, e-mail or address, the borrower's or a third party's)
-    for one deliberate look; the audit trail keeps who looked at what, never the value.
+    The whole national id, or the contact point's value (a phone, e-mail or
+    address, the borrower's or a third party's), and the facts its audit event
+    keeps (who looked at what, never the value). Every Reveal button — the
+    borrower page's, the case page's — comes through here.
     """
     if not user_can(actor, Capability.REVEAL_CONTACT_DETAILS):
         raise LendingError(REVEAL_NOT_ALLOWED)
-    if field not in REVEALABLE_FIELDS:
-        raise LendingError(REVEAL_FIELD_UNKNOWN)
-    data = {"field": field, "borrower_id": borrower.pk}
-    if field == "national_id":
+    data = {"borrower_id": borrower.pk}
+    if national_id:
         value = borrower.national_id
     else:
         if contact_point is None or contact_point.borrower_id != borrower.pk:
             raise LendingError(REVEAL_FIELD_UNKNOWN)
         value = contact_point.value
-        data["contact_point_id"] = contact_point.pk
-        data["kind"] = contact_point.kind
+        data |= {"contact_point_id": contact_point.pk, "kind": contact_point.kind}
         data["third_party"] = contact_point.is_third_party
     if not value:
         raise LendingError(REVEAL_NOTHING)
-    audit_record(action="lending.borrower.revealed", target=borrower, actor=actor, data=data)
+    return value, data
+
+
+@transaction.atomic
+def borrower_detail_reveal(*, borrower: Borrower, field: str, actor, contact_point: ContactPoint | None = None) -> str:
+    """One deliberate look at the national id (field "national_id") or a contact point (field "contact"); audited."""
+    if field not in REVEALABLE_FIELDS:
+        raise LendingError(REVEAL_FIELD_UNKNOWN)
+    value, data = revealed_value(
+        borrower=borrower, national_id=field == "national_id", actor=actor, contact_point=contact_point
+    )
+    audit_record(action="lending.borrower.revealed", target=borrower, actor=actor, data={"field": field, **data})
     return value
 
 

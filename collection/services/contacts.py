@@ -39,8 +39,9 @@ from collection.models import (
 from collection.priority import priority_refresh
 from collection.services.cases import case_status_refresh
 from collection.services.timeline import event_record
+from lending.masking import revealed_value
 from lending.models import Borrower, ContactPoint
-from lending.services import LENDER_TZ, lender_today, phone_number_mark
+from lending.services import LENDER_TZ, LendingError, lender_today, phone_number_mark
 
 CASE_CLOSED = _("The case is closed: nothing more can be recorded on it.")
 CONTACT_CHANNEL_UNKNOWN = _("Choose a channel.")
@@ -68,9 +69,7 @@ HOLD_ALREADY_ACTIVE = _("The case is already on a “{kind}” hold.")
 HOLD_REVIEW_IN_PAST = _("The review date cannot be in the past.")
 HOLD_ALREADY_RELEASED = _("This hold was already released.")
 HOLD_RELEASE_NOT_ALLOWED = _("Only the case's collector, its team lead or a manager may release a hold.")
-REVEAL_NOT_ALLOWED = _("You may not reveal a borrower's contact details.")
-REVEAL_FIELD_UNKNOWN = _("Only a national id or a phone number can be revealed.")
-REVEAL_NOTHING = _("There is nothing on file to reveal.")
+REVEAL_FIELD_UNKNOWN = _("Only a national id or a contact point can be revealed.")
 
 NOTE_MOST_CHARACTERS = 5000
 CONTACT_MOST_SECONDS = 4 * 60 * 60
@@ -475,21 +474,15 @@ def contact_detail_reveal(*, case: Case, field: str, actor, contact_point: Conta
     borrower's or a third party's) of the case's borrower, for one deliberate
     look; the audit trail keeps who looked at what, never the value.
     """
-    if not user_can(actor, Capability.REVEAL_CONTACT_DETAILS):
-        raise CollectionError(REVEAL_NOT_ALLOWED)
     if field not in REVEALABLE_FIELDS:
         raise CollectionError(REVEAL_FIELD_UNKNOWN)
-    data = {"field": field, "borrower_id": case.borrower_id}
-    if field == "national_id":
-        value = case.borrower.national_id
-    else:
-        if contact_point is None or contact_point.borrower_id != case.borrower_id:
-            raise CollectionError(CONTACT_POINT_NOT_THE_BORROWERS)
-        value = contact_point.value
-        data["contact_point_id"] = contact_point.pk
-        data["kind"] = contact_point.kind
-        data["third_party"] = contact_point.is_third_party
-    if not value:
-        raise CollectionError(REVEAL_NOTHING)
-    audit_record(action="collection.contact.revealed", target=case, actor=actor, data=data)
+    if field != "national_id" and (contact_point is None or contact_point.borrower_id != case.borrower_id):
+        raise CollectionError(CONTACT_POINT_NOT_THE_BORROWERS)
+    try:
+        value, data = revealed_value(
+            borrower=case.borrower, national_id=field == "national_id", actor=actor, contact_point=contact_point
+        )
+    except LendingError as refused:
+        raise CollectionError(str(refused)) from None
+    audit_record(action="collection.contact.revealed", target=case, actor=actor, data={"field": field, **data})
     return value

@@ -206,12 +206,12 @@ def test_another_borrower_s_phone_cannot_be_revealed_through_the_case(client, co
     assert not AuditEvent.objects.filter(action="collection.contact.revealed").exists()
 
 
-def test_only_phones_and_national_ids_can_be_revealed(client, collector, case):
+def test_only_contact_points_and_national_ids_can_be_revealed(client, collector, case):
     client.force_login(collector)
     response = client.post(
         reverse("collection:case_reveal", args=[case.pk]), {"field": "name"}, headers={"HX-Request": "true"}
     )
-    assert "Only a national id or a phone number can be revealed." in response.text
+    assert "Only a national id or a contact point can be revealed." in response.text
     assert not AuditEvent.objects.filter(action="collection.contact.revealed").exists()
 
 
@@ -570,3 +570,19 @@ def test_the_panels_come_back_out_of_band_after_a_dialog_changed_the_case(client
 def test_another_team_s_collector_gets_no_panels(client, outsider, case):
     client.force_login(outsider)
     assert client.get(reverse("collection:case_panels", args=[case.pk])).status_code == 404
+
+
+def test_an_address_is_revealed_with_the_same_audited_click(client, collector, case):
+    address = ContactPointFactory(
+        borrower=case.borrower, kind=ContactPoint.Kind.HOME_ADDRESS, value="北京市东城区和平里街道12号", is_primary=False
+    )
+    client.force_login(collector)
+    assert "北京市东城区和平里街道12号" not in client.get(reverse("collection:case_detail", args=[case.pk])).text
+    response = client.post(
+        reverse("collection:case_reveal", args=[case.pk]),
+        {"field": "phone", "contact_point": address.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert "北京市东城区和平里街道12号" in response.text
+    event = AuditEvent.objects.get(action="collection.contact.revealed")
+    assert (event.data["kind"], event.data["contact_point_id"]) == ("home_address", address.pk)
