@@ -28,7 +28,9 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
             "Approvals",
             "Visit requests",
             "Borrowers",
+            "Inbound contacts",
             "Portfolios",
+            "Contact refusals",
             "Audit trail",
         ]
     )
