@@ -15,8 +15,8 @@ few paying ahead or overpaying), then measures, side by side in this run:
    with no constraints or indexes: the floor for "get these rows into
    PostgreSQL";
 2. the import through the service the `import_csv` command uses
-   (lending.intake.services.import_file): store the file, detect the
-   encoding, check every row (types, accounts, repeats, known payments),
+   (lending.intake.services.import_file): store the file, decode it strictly in the
+   declared encoding (UTF-8 here), check every row (types, accounts, repeats, known payments),
    then record and allocate every payment in one transaction. Requirement:
    >= 5,000 rows per second end to end;
 3. the same file again: nothing changes (every row "unchanged"), and how long
