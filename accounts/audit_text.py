@@ -67,7 +67,7 @@ def audit_facts(event: AuditEvent) -> str:
     return json.dumps(event.data or {}, ensure_ascii=False, indent=1, sort_keys=True)
 
 
-def _register_own() -> None:
+def audit_sentences_register() -> None:
     """The sentences of accounts' own codes."""
     audit_sentence_register("accounts.login", gettext_lazy("Logged in"))
     audit_sentence_register("accounts.logout", gettext_lazy("Logged out"))
