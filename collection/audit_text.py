@@ -6,15 +6,13 @@ service wrote beside it, it reads with the timeline's sentence, prefixed by
 the case: one wording for both.
 """
 
-from django.utils import formats
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit_text import audit_sentence_register
 from accounts.templatetags.arrears import money
 from collection.events import VISIT_ACTION_CODES
-from collection.timeline import EVENT_TEXT
+from collection.timeline import EVENT_TEXT, short_date
 
 ON_CASE = gettext_lazy("Case %(case)s: %(what)s")
 
@@ -41,15 +39,11 @@ def _as_timeline(code: str):
     return sentence
 
 
-def _day(text: str) -> str:
-    return formats.date_format(parse_date(text), "SHORT_DATE_FORMAT")
-
-
 def _promise_recorded(event) -> str:
     data = event.data
     return _("Promise recorded: %(amount)s by %(date)s") % {
         "amount": money(data["amount"], data["currency"]),
-        "date": _day(data["due_on"]),
+        "date": short_date(data["due_on"]),
     }
 
 

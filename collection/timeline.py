@@ -41,7 +41,8 @@ TIMELINE_PAGE = 50
 ZERO = Decimal("0.00")
 
 
-def _date(value) -> str:
+def short_date(value) -> str:
+    """An ISO date (or a date) in the reader's short date format."""
     day = parse_date(value) if isinstance(value, str) else value
     return formats.date_format(day, "SHORT_DATE_FORMAT") if day else str(value)
 
@@ -91,10 +92,11 @@ def _promise_made_text(data: dict) -> str:
     currency, parts = data["currency"], data["parts"]
     if len(parts) == 1:
         amount, due_on = parts[0]
-        text = _("Promise to pay %(amount)s by %(date)s") % {"amount": money(amount, currency), "date": _date(due_on)}
+        values = {"amount": money(amount, currency), "date": short_date(due_on)}
+        text = _("Promise to pay %(amount)s by %(date)s") % values
     else:
         total = sum((Decimal(amount) for amount, _due in parts), ZERO)
-        listed = ", ".join(f"{money(amount)} {_date(due_on)}" for amount, due_on in parts)
+        listed = ", ".join(f"{money(amount)} {short_date(due_on)}" for amount, due_on in parts)
         text = _("Promise to pay %(amount)s in %(count)d parts: %(parts)s") % {
             "amount": money(total, currency),
             "count": len(parts),
@@ -113,7 +115,7 @@ def _promise_decided(template):
         return template % {
             "amount": _amount(data, "amount"),
             "paid": _amount(data, "paid"),
-            "date": _date(data["due_on"]),
+            "date": short_date(data["due_on"]),
         }
 
     return render
@@ -128,7 +130,7 @@ def _hold_text(data: dict) -> str:
         return _("Hold released: %(kind)s") % {"kind": kind}
     text = _("On hold: %(kind)s") % {"kind": kind}
     if data.get("review_on"):
-        text += " · " + _("review on %(date)s") % {"date": _date(data["review_on"])}
+        text += " · " + _("review on %(date)s") % {"date": short_date(data["review_on"])}
     return text
 
 
@@ -221,7 +223,7 @@ def _installment_text(template):
             "number": data["number"],
             "amount": _amount(data, "amount"),
             "paid": _amount(data, "paid"),
-            "date": _date(data["due_on"]),
+            "date": short_date(data["due_on"]),
         }
 
     return render
@@ -234,7 +236,7 @@ def _visit_requested_text(data: dict) -> str:
     # No address in the line: the timeline is read by roles that see addresses masked.
     text = _("Field visit requested")
     if data.get("preferred_on"):
-        text += " · " + _("preferred %(day)s") % {"day": _date(data["preferred_on"])}
+        text += " · " + _("preferred %(day)s") % {"day": short_date(data["preferred_on"])}
     return text
 
 
@@ -244,7 +246,7 @@ def _visit_scheduled_text(data: dict) -> str:
         if data.get("rescheduled")
         else _("Field visit scheduled on %(day)s with %(agent)s")
     )
-    return template % {"day": _date(data["scheduled_on"]), "agent": data["agent_name"]}
+    return template % {"day": short_date(data["scheduled_on"]), "agent": data["agent_name"]}
 
 
 def _visit_reported_text(data: dict) -> str:

@@ -72,7 +72,7 @@ def sees_full_personal_data(user) -> bool:
 
 
 def national_id_for(user, national_id: str) -> str:
-    if not national_id or user_can(user, Capability.SEE_FULL_NATIONAL_ID):
+    if not national_id or sees_full_personal_data(user):
         return national_id
     return mask_national_id(national_id)
 

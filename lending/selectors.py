@@ -13,8 +13,8 @@ from collections.abc import Callable
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.permissions import Capability, user_can
+from lending.masking import sees_full_personal_data
 from lending.models import Borrower, ContactPoint, CreditAccount, Installment, Payment, PaymentAllocation
-
 
 BorrowerScope = Callable[[object, QuerySet[Borrower]], QuerySet[Borrower]]
 
@@ -38,7 +38,7 @@ def borrowers_visible_to(user) -> QuerySet[Borrower]:
 
 def search_by_personal_data_allowed(user) -> bool:
     """Only who sees national ids and phones whole may look a borrower up by them (and is audited)."""
-    return user_can(user, Capability.SEE_FULL_NATIONAL_ID)
+    return sees_full_personal_data(user)
 
 
 def borrower_search(*, user, query: str = "") -> QuerySet[Borrower]:

@@ -96,8 +96,7 @@ def _borrower_page(request, pk, revealed: dict | None = None):
         {
             "borrower": borrower,
             "national_id": national_id,
-            "can_reveal_national_id": national_id_masked
-            and user_can(request.user, Capability.REVEAL_CONTACT_DETAILS),
+            "can_reveal_national_id": national_id_masked and user_can(request.user, Capability.REVEAL_CONTACT_DETAILS),
             "flags": borrower_flags(borrower),
             "own_contact_points": own_rows,
             "third_party_contact_points": third_rows,

@@ -34,7 +34,6 @@ from collection.forms.visits import (
     VisitRequestForm,
     VisitScheduleForm,
 )
-from collection.selectors.case_page import contact_value_masked
 from lending.masking import mask_email, mask_phone
 
 __all__ = [
@@ -62,7 +61,6 @@ __all__ = [
     "VisitScheduleForm",
     "WaiverForm",
     "contact_point_label",
-    "contact_value_masked",
     "mask_email",
     "mask_phone",
 ]

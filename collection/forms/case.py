@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from collection.forms.widgets import DateInput
 from collection.models import AnsweredBy, Channel, Direction, HoldKind, LatenessReason, Outcome
-from collection.selectors.case_page import contact_value_masked
 from collection.services.contacts import (
     CONTACT_MOST_SECONDS,
     HARDSHIP_REVIEW_AFTER_DAYS,
@@ -26,6 +25,7 @@ from collection.services.contacts import (
     PLACEABLE_HOLD_KINDS,
 )
 from collection.services.promises import PROMISE_SERIES_MOST_PARTS, lender_today, promise_last_day
+from lending.masking import mask_contact_value
 from lending.models import ContactPoint
 
 DURATION_INVALID = _("Type the duration as minutes:seconds (3:25) or as seconds (205).")
@@ -42,7 +42,7 @@ DURATION_PATTERN = re.compile(r"^\s*(?:(\d{1,3}):([0-5]?\d)|(\d{1,5}))\s*$")
 
 
 def contact_point_label(point: ContactPoint) -> str:
-    label = f"{point.get_kind_display()} {contact_value_masked(point)}"
+    label = f"{point.get_kind_display()} {mask_contact_value(point)}"
     if point.is_third_party:
         who = point.third_party_name or point.get_relation_display()
         return f"{label} — {who} ({point.get_relation_display()}, {_('locate only')})"

@@ -209,15 +209,6 @@ def balance_context(case: Case, today: datetime.date) -> dict:
 # --- The borrower and how to reach them ----------------------------------------------------------
 
 
-def contact_value_masked(point: ContactPoint) -> str:
-    """
-    A phone number, e-mail or address as the case page shows it until Reveal
-    (lending's masking: the same on every page). A visit request picks the
-    address by its contact point; the field agent sent there sees it whole.
-    """
-    return mask_contact_value(point)
-
-
 @dataclass
 class ContactRow:
     point: ContactPoint
@@ -233,7 +224,8 @@ def contact_rows(user, case: Case, points: list, revealed_phones: dict) -> tuple
     verdicts = contact_points_verdicts(case=case, contact_points=points)
     own, third = [], []
     for point in points:
-        shown = revealed_phones.get(point.pk) or contact_value_masked(point)
+        # Masked until Reveal, by lending's masking: the same on every page.
+        shown = revealed_phones.get(point.pk) or mask_contact_value(point)
         masked = shown != point.value
         row = ContactRow(
             point=point,

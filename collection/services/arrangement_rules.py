@@ -13,10 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Case as SqlCase
 from django.db.models import DecimalField, F, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from accounts.templatetags.arrears import money
 from collection.errors import CollectionError
 from collection.models import (
     Arrangement,
@@ -246,10 +246,6 @@ def _money(value, message, field_name: str) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
-
-
 def _pay_by_check(pay_by, today, field_name="pay_by") -> datetime.date:
     if pay_by is None:
         raise CollectionError(PAY_BY_REQUIRED, field=field_name)
@@ -277,14 +273,14 @@ def plan_terms(balance: CaseBalance, today, *, schedule) -> _Terms:
     if total < balance.overdue_total:
         raise CollectionError(
             str(PLAN_BELOW_OVERDUE).format(
-                total=_fmt(total, balance.currency), overdue=_fmt(balance.overdue_total, balance.currency)
+                total=money(total, balance.currency), overdue=money(balance.overdue_total, balance.currency)
             ),
             field="schedule",
         )
     if total > balance.total:
         raise CollectionError(
             str(PLAN_ABOVE_BALANCE).format(
-                total=_fmt(total, balance.currency), balance=_fmt(balance.total, balance.currency)
+                total=money(total, balance.currency), balance=money(balance.total, balance.currency)
             ),
             field="schedule",
         )
@@ -292,7 +288,7 @@ def plan_terms(balance: CaseBalance, today, *, schedule) -> _Terms:
 
 
 def settlement_terms(balance: CaseBalance, today, *, lump_sum, pay_by) -> _Terms:
-    message = str(LUMP_SUM_INVALID).format(balance=_fmt(balance.total, balance.currency))
+    message = str(LUMP_SUM_INVALID).format(balance=money(balance.total, balance.currency))
     lump_sum = _money(lump_sum, message, "lump_sum")
     if lump_sum <= ZERO or lump_sum > balance.total:
         raise CollectionError(message, field="lump_sum")
@@ -336,7 +332,7 @@ def waiver_terms(balance: CaseBalance, today, *, waive_penalty, waive_fees, waiv
         if amount > outstanding:
             raise CollectionError(
                 str(WAIVER_OVER_OUTSTANDING).format(
-                    outstanding=_fmt(outstanding, balance.currency), component=COMPONENT_LABELS[component]
+                    outstanding=money(outstanding, balance.currency), component=COMPONENT_LABELS[component]
                 ),
                 field=f"waive_{component}",
             )
