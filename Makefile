@@ -20,7 +20,9 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+# A developer's checkout gets the demo's .env too, so manage.py works there (makemigrations, shell)
+# without a SECRET_KEY of its own; the tests ignore it (tests/settings.py).
+install-dev: $(VENV)/.installed-dev .env
 
 # The demo runs as a deployment does, with DEBUG off (the app's own error pages,
 # static files from whitenoise); DEMO=true only lets it serve plain http on
