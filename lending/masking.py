@@ -4,6 +4,8 @@ audited ways it is shown whole: a deliberate Reveal click by staff who see it
 masked, and every page that shows it whole to staff who may see it so.
 """
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -77,12 +79,6 @@ def national_id_for(user, national_id: str) -> str:
     return mask_national_id(national_id)
 
 
-def contact_value_for(user, point: ContactPoint) -> str:
-    if not point.value or sees_full_personal_data(user):
-        return point.value
-    return mask_contact_value(point)
-
-
 def borrower_name_for(user, name: str) -> str:
     """Staff who may see lending data see the name whole; anyone else its first character and stars."""
     if not name or user_can(user, Capability.VIEW_LENDING):
@@ -113,6 +109,43 @@ def revealed_value(
     if not value:
         raise LendingError(REVEAL_NOTHING)
     return value, data
+
+
+@dataclass
+class ContactRow:
+    """One contact point as a page shows it: its value masked or whole, and whether Reveal is offered."""
+
+    point: ContactPoint
+    value: str
+    third_party_name: str
+    masked: bool
+    can_reveal: bool
+    verdict: object = None  # the compliance guard's, where the page shows one (the case page)
+
+
+def contact_rows(user, points: list, revealed: dict, *, masked_for_everyone: bool = False) -> tuple[list, list]:
+    """
+    The borrower's own contact points and the third parties', as `user` sees
+    them: whole for roles that see personal data whole (unless the page masks
+    for everyone, as the case page does), else masked; `revealed` holds the
+    values just revealed, by contact point id.
+    """
+    can_reveal = user_can(user, Capability.REVEAL_CONTACT_DETAILS)
+    full = sees_full_personal_data(user) and not masked_for_everyone
+    own, third = [], []
+    for point in points:
+        whole_or_masked = point.value if full or not point.value else mask_contact_value(point)
+        shown = revealed.get(point.pk) or whole_or_masked
+        masked = shown != point.value
+        row = ContactRow(
+            point=point,
+            value=shown,
+            third_party_name=point.third_party_name if full or not masked else mask_name(point.third_party_name),
+            masked=masked,
+            can_reveal=can_reveal and masked,
+        )
+        (third if point.is_third_party else own).append(row)
+    return own, third
 
 
 @transaction.atomic

@@ -1,5 +1,3 @@
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +11,7 @@ from lending.delinquency import delinquency_as_of
 from lending.masking import (
     borrower_detail_reveal,
     borrower_full_view_record,
-    contact_value_for,
-    mask_name,
+    contact_rows,
     national_id_for,
     sees_full_personal_data,
 )
@@ -53,39 +50,12 @@ class BorrowerListView(CapabilityRequiredMixin, TemplateView):
         )
 
 
-@dataclass
-class ContactRow:
-    point: ContactPoint
-    value: str
-    third_party_name: str
-    masked: bool
-    can_reveal: bool
-
-
-def _contact_rows(user, points: list, revealed: dict) -> tuple[list, list]:
-    can_reveal = user_can(user, Capability.REVEAL_CONTACT_DETAILS)
-    full = sees_full_personal_data(user)
-    own, third = [], []
-    for point in points:
-        shown = revealed.get(point.pk) or contact_value_for(user, point)
-        masked = shown != point.value
-        row = ContactRow(
-            point=point,
-            value=shown,
-            third_party_name=point.third_party_name if full or not masked else mask_name(point.third_party_name),
-            masked=masked,
-            can_reveal=can_reveal and masked,
-        )
-        (third if point.is_third_party else own).append(row)
-    return own, third
-
-
 def _borrower_page(request, pk, revealed: dict | None = None):
     """The borrower page: personal data masked unless the user sees it whole (audited) or just revealed it."""
     revealed = revealed or {}
     borrower = get_object_or_404(selectors.borrowers_with_details(user=request.user), pk=pk)
     points = list(borrower.contact_points.all())
-    own_rows, third_rows = _contact_rows(request.user, points, revealed.get("contacts", {}))
+    own_rows, third_rows = contact_rows(request.user, points, revealed.get("contacts", {}))
     national_id = revealed.get("national_id") or national_id_for(request.user, borrower.national_id)
     national_id_masked = national_id != borrower.national_id
     if sees_full_personal_data(request.user):

@@ -34,7 +34,6 @@ from collection.forms.visits import (
     VisitRequestForm,
     VisitScheduleForm,
 )
-from lending.masking import mask_email, mask_phone
 
 __all__ = [
     "FORMS_BY_KIND",
@@ -61,6 +60,4 @@ __all__ = [
     "VisitScheduleForm",
     "WaiverForm",
     "contact_point_label",
-    "mask_email",
-    "mask_phone",
 ]

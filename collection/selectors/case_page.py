@@ -24,7 +24,8 @@ from collection.priority import priority_parts
 from collection.selectors.cases import case_visible_get
 from collection.timeline import timeline_page
 from lending.delinquency import charges_cap
-from lending.masking import mask_contact_value, national_id_for
+from lending.masking import contact_rows as lending_contact_rows
+from lending.masking import national_id_for
 from lending.models import Component, ContactPoint, Installment, Payment, PaymentAllocation
 from lending.tables import borrower_flags
 
@@ -209,32 +210,15 @@ def balance_context(case: Case, today: datetime.date) -> dict:
 # --- The borrower and how to reach them ----------------------------------------------------------
 
 
-@dataclass
-class ContactRow:
-    point: ContactPoint
-    value: str
-    masked: bool
-    can_reveal: bool
-    verdict: object = None
-
-
 def contact_rows(user, case: Case, points: list, revealed_phones: dict) -> tuple[list, list]:
-    """The borrower's own contact points and the third parties', masked, each with the compliance guard's verdict."""
-    can_reveal = user_can(user, Capability.REVEAL_CONTACT_DETAILS)
+    """
+    The borrower's own contact points and the third parties', masked for every
+    role until Reveal (lending's rows), each with the compliance guard's verdict.
+    """
+    own, third = lending_contact_rows(user, points, revealed_phones, masked_for_everyone=True)
     verdicts = contact_points_verdicts(case=case, contact_points=points)
-    own, third = [], []
-    for point in points:
-        # Masked until Reveal, by lending's masking: the same on every page.
-        shown = revealed_phones.get(point.pk) or mask_contact_value(point)
-        masked = shown != point.value
-        row = ContactRow(
-            point=point,
-            value=shown,
-            masked=masked,
-            can_reveal=can_reveal and masked,
-            verdict=verdicts.get(point.pk),
-        )
-        (third if point.is_third_party else own).append(row)
+    for row in (*own, *third):
+        row.verdict = verdicts.get(row.point.pk)
     return own, third
 
 
