@@ -33,6 +33,12 @@ class Capability(models.TextChoices):
     VISIT_BORROWERS = "collection.visit", _("Make field visits and file visit reports")
     REVEAL_CONTACT_DETAILS = "collection.reveal", _("Reveal a borrower's full national id or phone (audited)")
     CONFIGURE_COLLECTION = "collection.configure", _("Configure portfolios, contact limits and team work rules")
+    SEND_LETTERS = "legal.letters", _("Generate letters to borrowers, one case or a batch")
+    EDIT_LETTER_TEMPLATES = "legal.templates", _("Edit letter templates (each save is a new version)")
+    REFER_TO_LEGAL = "legal.refer", _("Refer a case to legal")
+    WORK_LEGAL = "legal.work", _("Work litigation files: accept or reject referrals, hearings, costs, bundles")
+    APPROVE_LITIGATION = "legal.approve", _("Approve litigation above the portfolio's amount")
+    CONFIGURE_LEGAL = "legal.configure", _("Configure the legal policy: least balance, notice days, limitation periods")
 
 
 # Agency agents see borrowers only through the cases placed with their agency
@@ -44,6 +50,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_CASES,
             Capability.WORK_CASES,
             Capability.REVEAL_CONTACT_DETAILS,
+            Capability.SEND_LETTERS,
+            Capability.REFER_TO_LEGAL,
         }
     ),
     Role.FIELD_AGENT: frozenset(
@@ -63,14 +71,19 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.REASSIGN_CASES,
             Capability.APPROVE_ARRANGEMENTS,
             Capability.REVEAL_CONTACT_DETAILS,
+            Capability.SEND_LETTERS,
+            Capability.REFER_TO_LEGAL,
         }
     ),
+    # A legal officer sees the cases in the legal stage (collection/selectors/cases.py), not every case.
     Role.LEGAL_OFFICER: frozenset(
         {
             Capability.VIEW_LENDING,
             Capability.SEE_FULL_NATIONAL_ID,
             Capability.VIEW_CASES,
-            Capability.VIEW_ALL_CASES,
+            Capability.SEND_LETTERS,
+            Capability.EDIT_LETTER_TEMPLATES,
+            Capability.WORK_LEGAL,
         }
     ),
     Role.MANAGER: frozenset(
@@ -85,6 +98,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.APPROVE_ARRANGEMENTS,
             Capability.REVEAL_CONTACT_DETAILS,
             Capability.CONFIGURE_COLLECTION,
+            Capability.SEND_LETTERS,
+            Capability.EDIT_LETTER_TEMPLATES,
+            Capability.REFER_TO_LEGAL,
+            Capability.WORK_LEGAL,
+            Capability.APPROVE_LITIGATION,
+            Capability.CONFIGURE_LEGAL,
         }
     ),
     Role.AGENCY_AGENT: frozenset(),
@@ -99,6 +118,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_CASES,
             Capability.VIEW_ALL_CASES,
             Capability.CONFIGURE_COLLECTION,
+            Capability.CONFIGURE_LEGAL,
         }
     ),
 }

@@ -58,6 +58,14 @@ CODES = {
 ALL_CODES = frozenset(code for codes in CODES.values() for code in codes)
 
 
+def code_register(kind: str, code: str) -> None:
+    """A code of an app to the right of collection (legal's letters and files), added at start-up."""
+    global ALL_CODES
+    if code not in CODES.get(kind, ()):
+        CODES[kind] = (*CODES.get(kind, ()), code)
+    ALL_CODES = ALL_CODES | {code}
+
+
 def contact_logged(
     *, channel, direction, answered_by, outcome, duration_seconds=0, contact_point=None, contact_id=None
 ) -> EventFacts:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "accounts",
     "lending",
     "collection",
+    "legal",
 ]
 
 MIDDLEWARE = [
@@ -238,8 +239,13 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Letters and bundles go through "default", litigation evidence through "evidence": on
+# object storage in production (docs/operations.md), never served by the web server —
+# only through views that check the user may see the case.
+EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(EVIDENCE_ROOT)}},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("lending.urls")),
     path("", include("collection.urls")),
+    path("legal/", include("legal.urls")),
 ]

@@ -24,6 +24,7 @@ from collection.models.cases import (  # noqa: F401
     Hold,
     HoldKind,
     LatenessReason,
+    LimitationStart,
     Stage,
     StageChange,
     case_id_from_number,

@@ -47,6 +47,18 @@ class LatenessReason(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class LimitationStart(models.TextChoices):
+    """What started (or last restarted) a limitation period."""
+
+    DUE_DATE = "due_date", _("Last installment due")
+    DEFAULT = "default", _("Default")
+    PAYMENT = "payment", _("Payment")
+    PROMISE = "promise", _("Promise to pay")
+    ARRANGEMENT = "arrangement", _("Signed arrangement")
+    DEMAND = "demand", _("Demand letter")
+    FILING = "filing", _("Court filing")
+
+
 class Case(models.Model):
     """
     One borrower in arrears: all their delinquent accounts, one collector, one
@@ -105,6 +117,14 @@ class Case(models.Model):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     last_right_party_contact_at = models.DateTimeField(_("last spoke to the borrower"), null=True, blank=True)
 
+    # The limitation period of the case's accounts (the earliest to expire), written by
+    # legal (legal/limitation.py) when something restarts it and by the nightly run.
+    limitation_expires_on = models.DateField(_("limitation expires"), null=True, blank=True)
+    limitation_restarted_on = models.DateField(_("limitation last restarted"), null=True, blank=True)
+    limitation_restarted_by = models.CharField(
+        _("restarted by"), max_length=16, choices=LimitationStart.choices, blank=True, default="", db_default=""
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +149,10 @@ class Case(models.Model):
             ),
             models.Index(fields=["team", "-priority"], name="case_team_queue_idx", condition=~Q(status="closed")),
             models.Index(fields=["-priority"], name="case_open_priority_idx", condition=~Q(status="closed")),
+            # The legal officer's list of open cases near the end of their limitation period.
+            models.Index(
+                fields=["limitation_expires_on"], name="case_limitation_idx", condition=~Q(status="closed")
+            ),
             # The unassigned pool of a team, and Next case's second tier (collection/services/next_case.py).
             models.Index(
                 fields=["team", "-priority"],

@@ -4,7 +4,8 @@ The one scope every read of collection goes through: what a user may see.
 - a collector: the cases assigned to them and to their team;
 - a team lead: the cases of every team they lead (and their own team's);
 - a field agent: the cases they have a visit for;
-- managers, legal officers and administrators (VIEW_ALL_CASES): every case;
+- a legal officer: the cases in the legal stage (referred, or with a litigation file);
+- managers and administrators (VIEW_ALL_CASES): every case;
 - anyone else (agency agents until placements exist): none.
 """
 
@@ -12,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import Capability, user_can
-from collection.models import Case
+from collection.models import Case, Stage
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -21,6 +22,8 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         return cases.none()
     if user_can(user, Capability.VIEW_ALL_CASES):
         return cases
+    if user_can(user, Capability.WORK_LEGAL):
+        return cases.filter(stage=Stage.LEGAL)
     scope = Q(assigned_to=user)
     team_ids = set(user.led_teams.values_list("id", flat=True))
     if user.team_id:

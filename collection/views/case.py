@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import Capability, user_can
+from collection.case_sections import case_sections_for
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, NoteForm, PromiseForm, ReasonForm
 from collection.models import Case
 from collection.selectors.case_page import (
@@ -103,6 +104,7 @@ def page_context(request, case: Case, *, revealed: dict | None = None, **kwargs)
     today = lender_today()
     reads = case_page_reads(user=request.user, case=case, today=today, revealed=revealed)
     context = _context(request, case, {**reads, "today": today}, **kwargs)
+    context["case_sections"] = case_sections_for(request, case)
     context["arrangement_propose_url"] = _url_or_empty("collection:arrangement_propose", case.pk)
     context["visit_request_url"] = _url_or_empty("collection:visit_request", case.pk)
     return context

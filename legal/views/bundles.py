@@ -1,0 +1,3 @@
+"""Legal's bundles pages."""
+
+urlpatterns = []

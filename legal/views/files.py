@@ -1,0 +1,3 @@
+"""Legal's files pages."""
+
+urlpatterns = []

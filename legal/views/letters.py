@@ -1,0 +1,3 @@
+"""Legal's letters pages."""
+
+urlpatterns = []

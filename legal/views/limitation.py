@@ -1,0 +1,3 @@
+"""The legal officer's list of cases near the end of their limitation period."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Referring a case to legal, and deciding a referral."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Legal's templates pages."""
+
+urlpatterns = []
