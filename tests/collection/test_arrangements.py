@@ -19,6 +19,7 @@ from collection.models import (
     CaseEvent,
     CaseStatus,
     EventKind,
+    Stage,
 )
 from collection.services import arrangement_rules as rules
 from collection.services import arrangements as services
@@ -481,8 +482,16 @@ def test_an_outsider_gets_404(client, outsider, case):
 
 @pytest.mark.parametrize("role", [Role.LEGAL_OFFICER, Role.ADMIN])
 def test_roles_that_see_the_case_but_do_not_work_cases_get_403(client, user_of_role, case, role):
+    # A legal officer sees a case only once it is in the legal stage.
+    case.stage = Stage.LEGAL
+    case.save(update_fields=["stage"])
     client.force_login(user_of_role(role))
     assert client.get(propose_url(case)).status_code == 403
+
+
+def test_a_legal_officer_gets_404_on_a_case_outside_the_legal_stage(client, legal_officer, case):
+    client.force_login(legal_officer)
+    assert client.get(propose_url(case)).status_code == 404
 
 
 def test_a_field_agent_without_a_visit_there_gets_404(client, field_agent, case):

@@ -20,6 +20,7 @@ from collection.models import (
     EventKind,
     FieldVisit,
     HoldKind,
+    Stage,
 )
 from collection.priority import priority_parts
 from collection.services.contacts import contact_log, note_add
@@ -100,6 +101,9 @@ def test_the_team_lead_sees_the_team_s_case_and_may_work_it(client, team_lead, c
 
 @pytest.mark.parametrize("role", [Role.LEGAL_OFFICER, Role.ADMIN])
 def test_legal_officers_and_administrators_see_the_whole_id_but_do_not_work_the_case(client, user_of_role, case, role):
+    # A legal officer sees a case only once it is in the legal stage.
+    case.stage = Stage.LEGAL
+    case.save(update_fields=["stage"])
     response = page(client, user_of_role(role), case)
     assert response.status_code == 200
     assert NATIONAL_ID in response.text
@@ -216,6 +220,8 @@ def test_only_contact_points_and_national_ids_can_be_revealed(client, collector,
 
 
 def test_revealing_needs_the_right_to(client, legal_officer, case):
+    case.stage = Stage.LEGAL
+    case.save(update_fields=["stage"])
     client.force_login(legal_officer)
     response = client.post(reverse("collection:case_reveal", args=[case.pk]), {"field": "national_id"})
     assert response.status_code == 403

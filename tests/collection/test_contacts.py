@@ -28,6 +28,7 @@ from collection.models import (
     HoldKind,
     LatenessReason,
     Outcome,
+    Stage,
 )
 from collection.services.contacts import (
     CONTACT_POINT_NOT_THE_BORROWERS,
@@ -483,6 +484,10 @@ def test_each_action_is_a_404_for_another_team(client, outsider, case, name):
 )
 def test_roles_that_do_not_work_cases_are_refused(client, user_of_role, case, mobile, role, status):
     """403 for a role that sees the case; 404 for one that does not see it at all (nothing to probe)."""
+    if role == Role.LEGAL_OFFICER:
+        # A legal officer sees a case only once it is in the legal stage.
+        case.stage = Stage.LEGAL
+        case.save(update_fields=["stage"])
     client.force_login(user_of_role(role))
     response = client.post(reverse("collection:case_contact_log", args=[case.pk]), contact_data(mobile))
     assert response.status_code == status

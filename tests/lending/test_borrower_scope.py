@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
-from collection.models import FieldVisit
+from collection.models import FieldVisit, Stage
 from tests.collection.factories import CaseFactory
 from tests.lending.factories import BorrowerFactory, ContactPointFactory, account_with_schedule
 
@@ -103,6 +103,9 @@ def test_a_collector_cannot_confirm_a_guessed_national_id_or_phone(client, colle
 
 @pytest.mark.parametrize("role", [Role.LEGAL_OFFICER, Role.ADMIN])
 def test_roles_that_see_everything_whole_leave_an_audit_event(client, user_of_role, case, role):
+    # A legal officer sees the borrowers of legal-stage cases (whole); an administrator every borrower.
+    case.stage = Stage.LEGAL
+    case.save(update_fields=["stage"])
     user = user_of_role(role)
     client.force_login(user)
     response = client.get(_pages(case)[0])
@@ -112,6 +115,14 @@ def test_roles_that_see_everything_whole_leave_an_audit_event(client, user_of_ro
     search = AuditEvent.objects.get(action="lending.borrower_list.full_viewed", actor=user)
     assert search.data["searched"] is True
     assert search.data["borrower_ids"] == [case.borrower_id]
+
+
+def test_a_legal_officer_gets_404_on_a_borrower_outside_the_legal_stage(client, legal_officer, case):
+    client.force_login(legal_officer)
+    for url in _pages(case):
+        assert client.get(url).status_code == 404
+    response = client.get(reverse("lending:borrower_list"), {"q": NATIONAL_ID})
+    assert list(response.context["table"].paginated_rows) == []
 
 
 def test_an_agency_agent_gets_404_on_the_borrower_and_account(client, agency_agent, case):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from collection.models import Case, Stage
 from lending.models import ContactPoint, CreditLimitChange, Payment, PaymentAllocation
 from tests.collection.factories import CaseFactory
 from tests.lending.factories import BorrowerFactory, ContactPointFactory, account_with_schedule
@@ -85,7 +86,9 @@ def test_the_search_understands_every_key_a_collector_has(client, collector, acc
     ids=["borrower", "national", "name", "account", "phone"],
 )
 def test_the_search_understands_every_key_for_a_legal_officer(client, legal_officer, account, query):
-    BorrowerFactory(name="李四")
+    # A legal officer sees the borrowers of legal-stage cases: both are visible, only one matches.
+    Case.objects.filter(borrower=account.borrower).update(stage=Stage.LEGAL)
+    CaseFactory(borrower=BorrowerFactory(name="李四"), stage=Stage.LEGAL)
     client.force_login(legal_officer)
     response = client.get(reverse("lending:borrower_list"), {"q": query})
     rows = [row.record.name for row in response.context["table"].paginated_rows]
@@ -119,6 +122,7 @@ def test_the_borrower_page_shows_contacts_apart_and_masks_the_id(
 
 @pytest.mark.parametrize("role", [Role.LEGAL_OFFICER, Role.ADMIN])
 def test_legal_officers_and_administrators_see_the_whole_id(client, user_of_role, borrower, role):
+    Case.objects.filter(borrower=borrower).update(stage=Stage.LEGAL)
     client.force_login(user_of_role(role))
     response = client.get(reverse("lending:borrower_detail", args=[borrower.pk]))
     assert NATIONAL_ID in response.text
