@@ -312,6 +312,48 @@ CELERY_BEAT_SCHEDULE = {
 
 INTAKE_MAX_FILE_BYTES = env.int("INTAKE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 
+# --- The lender on its letters (docs/letters.md) ------------------------------
+# Who the letters come from and where borrowers may pay: the designated payment
+# channels only (a letter never names another account). A text that differs by
+# language is a dict keyed by language code; "{reference}" in an instruction
+# becomes the case number, which the borrower quotes with the payment. The
+# defaults are the demo's invented lender; a deployment sets its own here.
+ARREARS_LENDER = {
+    "name": {"en": "Arrears Demo Consumer Finance Co., Ltd.", "zh-hans": "示范消费金融有限公司"},
+    "address_lines": {
+        "en": ["18F, 100 Century Avenue", "Pudong New Area, Shanghai 200120", "China"],
+        "zh-hans": ["上海市浦东新区世纪大道100号18楼", "邮编：200120"],
+    },
+    "phone": "400-800-1234",
+    "email": "collections@lender.example",
+    "licence": {
+        "en": "Consumer finance licence No. DEMO-0001 (for demonstration only)",
+        "zh-hans": "消费金融业务许可证编号：DEMO-0001（仅供演示）",
+    },
+    "signatory_name": {"en": "Li Ming", "zh-hans": "李明"},
+    "signatory_title": {"en": "Head of Collections", "zh-hans": "催收管理部负责人"},
+    "payment_channels": [
+        {
+            "name": {"en": "Bank transfer", "zh-hans": "银行转账"},
+            "instructions": {
+                "en": "Industrial Bank Shanghai Branch, account 2160 1010 0100 8888 6, "
+                "account name Arrears Demo Consumer Finance Co., Ltd.; quote {reference}",
+                "zh-hans": "户名：示范消费金融有限公司；开户行：兴业银行上海分行；"
+                "账号：2160 1010 0100 8888 6；附言请注明 {reference}",
+            },
+        },
+        {
+            "name": {"en": "In the lender's app", "zh-hans": "官方App还款"},
+            "instructions": {
+                "en": "My account → Repay → Overdue; the case {reference} is shown there",
+                "zh-hans": "“我的”→“还款”→“逾期账单”，案件编号 {reference}",
+            },
+        },
+    ],
+    # The buyer named in a notice of assignment until the debt sale (a later issue) passes its own.
+    "assignee_name": {"en": "Demo Asset Management Co., Ltd.", "zh-hans": "示范资产管理有限公司"},
+}
+
 # --- Logging ----------------------------------------------------------------
 
 LOGGING = {
