@@ -6,6 +6,7 @@ from io import BytesIO
 import factory
 import pikepdf
 from django.core.files.base import ContentFile
+from django.db.models import Max
 from django.utils import timezone
 
 from legal.models import (
@@ -39,7 +40,8 @@ class LetterTemplateVersionFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     template = factory.SubFactory(LetterTemplateFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    # The next free number: the data migration already installed version 1 of every default template.
+    number = factory.LazyAttribute(lambda o: (o.template.versions.aggregate(last=Max("number"))["last"] or 0) + 1)
     subject = "Formal demand"
     body = "<p>Dear {{ borrower.name }}, please pay {{ amounts.total|money(currency) }}.</p>"
     created_at = factory.LazyFunction(timezone.now)
