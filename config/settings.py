@@ -332,6 +332,8 @@ ARREARS_LENDER = {
     },
     "signatory_name": {"en": "Li Ming", "zh-hans": "李明"},
     "signatory_title": {"en": "Head of Collections", "zh-hans": "催收管理部负责人"},
+    # The outside law firm that signs lawyer's letters on the lender's behalf.
+    "law_firm": {"en": "Demo & Partners Law Firm", "zh-hans": "示范律师事务所"},
     "payment_channels": [
         {
             "name": {"en": "Bank transfer", "zh-hans": "银行转账"},

@@ -61,6 +61,7 @@ def lender_particulars(language: str) -> dict:
         "licence": lender_text(lender.get("licence", ""), language),
         "signatory_name": lender_text(lender.get("signatory_name", ""), language),
         "signatory_title": lender_text(lender.get("signatory_title", ""), language),
+        "law_firm": lender_text(lender.get("law_firm", ""), language),
     }
 
 

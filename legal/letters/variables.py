@@ -41,14 +41,12 @@ LETTER_VARIABLES: tuple[LetterVariable, ...] = (
         _("Each overdue account: number, product, overdue, outstanding, days_past_due"),
         "{% for a in accounts %}{{ a.number }}{% endfor %}",
     ),
-    LetterVariable("amounts.principal", _("Overdue principal"), '{{ amounts.principal|money(currency) }}'),
+    LetterVariable("amounts.principal", _("Overdue principal"), "{{ amounts.principal|money(currency) }}"),
     LetterVariable("amounts.interest", _("Overdue interest"), "12.50"),
     LetterVariable("amounts.penalty", _("Overdue penalty (late-payment interest)"), "8.00"),
     LetterVariable("amounts.fees", _("Overdue fees"), "30.00"),
     LetterVariable("amounts.total", _("Everything overdue: principal, interest, penalty and fees"), "1,050.50"),
-    LetterVariable(
-        "amounts.outstanding", _("The whole outstanding balance, overdue or not yet due"), "6,075.00"
-    ),
+    LetterVariable("amounts.outstanding", _("The whole outstanding balance, overdue or not yet due"), "6,075.00"),
     LetterVariable("currency", _("The ISO 4217 currency of the amounts"), "CNY"),
     LetterVariable("days_past_due", _("Days past due of the oldest unpaid installment"), "45"),
     LetterVariable("oldest_due_on", _("Due date of the oldest unpaid installment"), "{{ oldest_due_on|date }}"),
@@ -68,10 +66,13 @@ LETTER_VARIABLES: tuple[LetterVariable, ...] = (
     LetterVariable("lender.licence", _("The lender's licence"), "Consumer finance licence No. …"),
     LetterVariable("lender.signatory_name", _("Who signs the letter"), "Li Ming"),
     LetterVariable("lender.signatory_title", _("The signatory's title"), "Head of Collections"),
+    LetterVariable("lender.law_firm", _("The law firm that signs lawyer's letters"), "Demo & Partners Law Firm"),
     LetterVariable(
         "arrangement",
-        _("The case's open arrangement, or nothing: kind, total_to_pay, concession, installments[] (number, due_on, "
-          "amount)"),
+        _(
+            "The case's open arrangement, or nothing: kind, total_to_pay, concession, installments[] (number, due_on, "
+            "amount)"
+        ),
         "{% if arrangement %}{{ arrangement.total_to_pay|money(currency) }}{% endif %}",
     ),
     LetterVariable(
