@@ -3,3 +3,9 @@
 
 def register() -> None:
     """What this part adds to the apps on its left at start-up (legal/registry.py)."""
+    from collection.case_sections import CaseSection, case_section_register
+    from legal.litigation.events import events_register
+    from legal.views.files import case_file_section
+
+    events_register()
+    case_section_register(CaseSection("litigation_file", "legal/case/_file.html", case_file_section, order=30))
