@@ -107,3 +107,16 @@ def pdf_render(html: str, *, base_url: str | None = None) -> bytes:
         base_url=base_url or INTERNAL_BASE_URL,
         url_fetcher=StaticOnlyFetcher(),
     ).write_pdf()
+
+
+def pdf_document(html: str, *, base_url: str | None = None):
+    """
+    The laid-out WeasyPrint Document of an HTML document (same fetcher as
+    pdf_render): for callers that need the pages before the bytes — the court
+    bundle counts each section's pages and finds its anchors, then writes.
+    """
+    return HTML(
+        string=html,
+        base_url=base_url or INTERNAL_BASE_URL,
+        url_fetcher=StaticOnlyFetcher(),
+    ).render()
