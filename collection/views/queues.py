@@ -23,6 +23,7 @@ from accounts.permissions import Capability, CapabilityRequiredMixin, capability
 from collection.errors import CollectionError
 from collection.filters import CaseQueueFilter
 from collection.forms import BulkReassignForm
+from collection.queue_links import queue_links_for
 from collection.selectors.queues import (
     MY_QUEUE,
     TEAM_QUEUE,
@@ -88,6 +89,8 @@ class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["queue"] = self.queue
+        # In the swapped part too: a link of another app (legal's letters) carries the filter just applied.
+        context["queue_links"] = queue_links_for(self.request, self.queue)
         if self.partial():
             return context
         context["queues"] = queues_for(self.request.user)
