@@ -4,6 +4,7 @@ current; an old version is never edited, because every generated letter
 records the exact version it came from (Document.template_version).
 """
 
+import jinja2
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -37,6 +38,9 @@ def template_source_check(*, source: str, field: str, language: str) -> None:
         unknown = template_check(source, variable_names())
     except TemplateProblem as problem:
         raise LetterTemplateError(problem.message, field=field, lineno=problem.lineno) from problem
+    except jinja2.TemplateSyntaxError as problem:
+        # An unknown filter or test is found when the variables are looked up, not when parsing.
+        raise LetterTemplateError(problem.message or str(problem), field=field, lineno=problem.lineno) from problem
     if unknown:
         raise LetterTemplateError(TEMPLATE_UNKNOWN_VARIABLES.format(names=", ".join(unknown)), field=field)
     try:

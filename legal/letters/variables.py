@@ -93,3 +93,24 @@ LETTER_VARIABLES: tuple[LetterVariable, ...] = (
 def variable_names() -> set[str]:
     """The top-level names a template may use (what `template_check` is given)."""
     return {variable.top_level for variable in LETTER_VARIABLES}
+
+
+@dataclass(frozen=True)
+class LetterFilter:
+    name: str
+    description: str | Promise
+    example: str
+
+
+# The filters documents.templating offers, as shown beside the editor (docs/letters.md has the full table).
+LETTER_FILTERS: tuple[LetterFilter, ...] = (
+    LetterFilter("money", _("An amount with two decimals and the currency"), "{{ amounts.total|money(currency) }}"),
+    LetterFilter("date", _("A date, short or long, in the letter's language"), '{{ deadline|date("long") }}'),
+    LetterFilter(
+        "upper / lower / title / capitalize / trim", _("Change the case of a text"), "{{ borrower.name|upper }}"
+    ),
+    LetterFilter("default", _("A text to show when a value is empty"), '{{ borrower.city|default("-") }}'),
+    LetterFilter("join", _("The items of a list, with a separator"), '{{ account_numbers|join(", ") }}'),
+    LetterFilter("length", _("How many items a list has"), "{{ accounts|length }}"),
+    LetterFilter("round", _("A number rounded"), "{{ days_past_due|round }}"),
+)
