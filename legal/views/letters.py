@@ -118,7 +118,23 @@ def batch_new(request):
             "count": cases.count(),
             "query": query.urlencode(),
             "source": request.GET.get("queue", ""),
-            "recent": selectors.batches_visible_to(request.user)[:10],
+        },
+    )
+
+
+BATCH_LIST_SIZE = 50
+
+
+@capability_required(Capability.SEND_LETTERS)
+@require_GET
+def batch_list(request):
+    """The user's recent batches (every batch for who sees every case), and the legal cases' batch link."""
+    return render(
+        request,
+        "legal/batches/list.html",
+        {
+            "batches": selectors.batches_visible_to(request.user)[:BATCH_LIST_SIZE],
+            "legal_source": selectors.LEGAL_SOURCE if user_can(request.user, Capability.WORK_LEGAL) else "",
         },
     )
 
@@ -173,6 +189,7 @@ urlpatterns = [
     path("cases/<int:case_pk>/letters/", letter_generate_view, name="letter_generate"),
     path("letters/<int:pk>/download/", letter_download, name="letter_download"),
     path("letters/batch/", batch_new, name="batch_new"),
+    path("letters/batches/", batch_list, name="batch_list"),
     path("letters/batches/<int:pk>/", batch_detail, name="batch_detail"),
     path("letters/batches/<int:pk>/resume/", batch_resume, name="batch_resume"),
     path("letters/batches/<int:pk>/<str:which>/", batch_file, name="batch_file"),

@@ -317,3 +317,39 @@ def test_batch_pages_are_403_without_the_right(client, collector, field_agent):
     client.force_login(field_agent)
     assert client.get(reverse("legal:batch_new"), {"queue": "mine"}).status_code == 403
     assert client.get(reverse("legal:batch_detail", args=[batch.pk])).status_code == 403
+
+
+def test_the_legal_workspace_reaches_the_batches_of_legal_cases(client, legal_officer, django_assert_max_num_queries):
+    templates_for(KIND)
+    in_legal = borrower_case(name="Ann Lee", stage="legal")
+    borrower_case(name="Bob Stone")  # not in the legal stage: not the legal officer's
+    client.force_login(legal_officer)
+    assert reverse("legal:batch_list") in client.get(reverse("legal:workspace")).content.decode()
+
+    with django_assert_max_num_queries(6):
+        listing = client.get(reverse("legal:batch_list")).content.decode()
+    assert reverse("legal:batch_new") + "?queue=legal" in listing
+
+    page = client.get(reverse("legal:batch_new"), {"queue": "legal"}).content.decode()
+    assert "1 case matches the filter." in page
+    client.post(reverse("legal:batch_new") + "?queue=legal", {"kind": KIND})
+    assert list(LetterBatch.objects.get().items.values_list("case_id", flat=True)) == [in_legal.pk]
+
+
+def test_the_batch_list_shows_only_the_users_batches(client, collector, team_lead):
+    mine = start(collector, cases_of(collector, ["Ann Lee"]))
+    theirs = start(team_lead, cases_of(collector, ["Bob Stone"]))
+    client.force_login(collector)
+
+    page = client.get(reverse("legal:batch_list")).content.decode()
+
+    assert reverse("legal:batch_detail", args=[mine.pk]) in page
+    assert reverse("legal:batch_detail", args=[theirs.pk]) not in page
+    assert client.post(reverse("legal:batch_list")).status_code == 405
+    client.force_login(team_lead)
+    assert client.get(reverse("legal:batch_detail", args=[mine.pk])).status_code == 404
+
+
+def test_the_batch_list_is_403_without_the_right(client, field_agent):
+    client.force_login(field_agent)
+    assert client.get(reverse("legal:batch_list")).status_code == 403
