@@ -64,7 +64,7 @@ def letter_article_html(*, case, template_version: LetterTemplateVersion, contex
                 "shows_payment": shows_demand,
                 "page_number_html": mark_safe(_page_number_html(case.pk)),  # noqa: S308 - escaped above
             },
-        )
+        ).strip()
 
 
 def letters_document_html(articles: list[str], *, language: str, title: str = "") -> str:
