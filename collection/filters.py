@@ -18,6 +18,9 @@ from collection.models import Case, CaseAccount, CaseStatus, LatenessReason, Sta
 from collection.services.next_case import due_now
 from lending.models import Bucket, CreditProduct
 
+# Legal's warning period for limitation expiries (legal.limitation.WARNING_DAYS says the same).
+LIMITATION_WARNING_DAYS = 90
+
 
 def bucket_choices():
     return [(code, code) for code in Bucket.objects.order_by("min_days").values_list("code", flat=True)]
@@ -99,6 +102,7 @@ class CaseQueueFilter(django_filters.FilterSet):
     broken_promise = _checkbox(_("Broken promise"))
     promise_due_today = _checkbox(_("Promise due today"))
     next_action_due = _checkbox(_("Next action due"))
+    limitation_soon = _checkbox(_("Limitation expires within 90 days"))
     no_contact_days = django_filters.NumberFilter(
         label=_("No contact in (days)"),
         method="filter_no_contact",
@@ -157,6 +161,10 @@ class CaseQueueFilter(django_filters.FilterSet):
             return queryset.filter(promise_due_on=timezone.localdate(self.now, timezone.get_default_timezone()))
         if name == "next_action_due":
             return queryset.filter(due_now(self.now))
+        if name == "limitation_soon":
+            # Expired periods too: written by legal (legal/limitation/) on Case.limitation_expires_on.
+            today = timezone.localdate(self.now, timezone.get_default_timezone())
+            return queryset.filter(limitation_expires_on__lte=today + datetime.timedelta(days=LIMITATION_WARNING_DAYS))
         raise ValueError(name)
 
     def filter_no_contact(self, queryset, name, value):

@@ -306,6 +306,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collection.tasks.collection_nightly_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # After the nightly run: every open case's limitation expiry (legal/limitation/), which the
+    # day's payments, promises, arrangements and letters may have restarted.
+    "limitation-refresh": {
+        "task": "legal.limitation.tasks.limitation_refresh_all_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Intake from the core system (docs/intake.md) ------------------------------

@@ -2,3 +2,4 @@
 
 from legal.bundles.tasks import *  # noqa: F401, F403
 from legal.letters.tasks import *  # noqa: F401, F403
+from legal.limitation.tasks import *  # noqa: F401, F403

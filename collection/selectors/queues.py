@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from accounts.permissions import Capability, user_can
+from collection.models import Stage
 from collection.selectors.cases import cases_visible_to
 
 
@@ -67,13 +68,23 @@ def queue_teams(*, user, queue: Queue) -> QuerySet[Team] | None:
     return user_teams(user).order_by("name")
 
 
+def outside_legal_stage(user, cases: QuerySet) -> QuerySet:
+    """
+    A case referred to legal leaves the collectors' queues (and Next case): only those who work
+    litigation (WORK_LEGAL) still find legal-stage cases there; the others open them read-only.
+    """
+    if user_can(user, Capability.WORK_LEGAL):
+        return cases
+    return cases.exclude(stage=Stage.LEGAL)
+
+
 def queue_cases(*, user, queue: Queue) -> QuerySet:
     """
     The cases of one queue, closed ones included (the filter leaves them out unless asked). The team
     queue is everything the user may see (cases_visible_to): their team's cases, those of every team
     they lead, and their own; with VIEW_ALL_CASES, every case.
     """
-    cases = cases_visible_to(user).select_related("borrower", "assigned_to")
+    cases = outside_legal_stage(user, cases_visible_to(user)).select_related("borrower", "assigned_to")
     if queue is MY_QUEUE:
         return cases.filter(assigned_to=user)
     if queue is UNASSIGNED_POOL:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.services import audit_record
 from collection.models import Case, CaseStatus
 from collection.selectors import cases_visible_to
+from collection.selectors.queues import outside_legal_stage
 
 CLAIM_FOR = datetime.timedelta(minutes=15)
 # How often to look again when another taker claimed our candidate between the read and the claim.
@@ -64,7 +65,7 @@ def team_ids_of(user) -> list[int]:
 def next_case_candidates(*, user, now: datetime.datetime) -> Iterator[QuerySet]:
     """The user's workable cases, due now and unclaimed, best first: one queryset per tier of the rule, lazily."""
     workable = (
-        cases_visible_to(user)
+        outside_legal_stage(user, cases_visible_to(user))
         .exclude(status=CaseStatus.CLOSED)
         .exclude(status=CaseStatus.ON_HOLD)
         .filter(due_now(now))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import Capability, user_can
 from collection.case_sections import case_sections_for
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, NoteForm, PromiseForm, ReasonForm
-from collection.models import Case
+from collection.models import Case, Stage
 from collection.selectors.case_page import (
     case_hold_get,
     case_live_reads,
@@ -75,7 +75,9 @@ def _context(
 ) -> dict:
     """The reads with what this user may do on them, and the action forms."""
     user = request.user
-    can_work = user_can(user, Capability.WORK_CASES) and not case.is_closed
+    # A legal-stage case is read-only unless the user works litigation (issue 11; collection/views/access.py).
+    in_legal = case.stage == Stage.LEGAL and not user_can(user, Capability.WORK_LEGAL)
+    can_work = user_can(user, Capability.WORK_CASES) and not case.is_closed and not in_legal
     context = {
         **reads,
         "case": case,

@@ -9,3 +9,9 @@ def register() -> None:
 
     events_register()
     case_section_register(CaseSection("litigation_file", "legal/case/_file.html", case_file_section, order=30))
+    # The referral (legal/litigation/referral.py): its timeline codes and the case page's "Legal" section.
+    from legal.litigation.referral import referral_events_register
+    from legal.views.referrals import case_referral_section
+
+    referral_events_register()
+    case_section_register(CaseSection("referral", "legal/case/_referral.html", case_referral_section, order=25))
