@@ -401,7 +401,6 @@ def legal_demo_seed(*, seed: int, today: datetime.date | None = None) -> LegalDe
                         today=today,
                         texts=texts,
                         officer=officer,
-                        manager=manager,
                         n=len(plan),
                         result=result,
                     )

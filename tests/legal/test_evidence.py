@@ -6,6 +6,7 @@ import zipfile
 
 import pikepdf
 import pytest
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -75,8 +76,10 @@ def test_a_pdf_is_stored_with_its_hash_pages_and_place(legal_officer, settings):
     )
     assert exhibit.sha256 == hashlib.sha256(content).hexdigest()
     assert exhibit.size == len(content)
-    # On the evidence storage, not under MEDIA_ROOT.
-    assert exhibit.stored.storage.location == settings.STORAGES["evidence"]["OPTIONS"]["location"]
+    # On the evidence storage, outside the web-served media and static trees.
+    stored_at = str(exhibit.stored.path)
+    assert not stored_at.startswith((str(settings.MEDIA_ROOT), str(settings.STATIC_ROOT)))
+    assert exhibit.stored.storage is storages["evidence"] or stored_at.startswith(str(settings.EVIDENCE_ROOT))
     with exhibit.stored.open("rb") as stored:
         assert stored.read() == content
     assert CaseEvent.objects.filter(case=file.case, code="file_evidence_added").count() == 1

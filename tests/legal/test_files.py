@@ -151,7 +151,10 @@ def test_a_held_hearing_no_longer_counts_as_a_deadline(legal_officer):
     )
     court.hearing_outcome_set(hearing=hearing, outcome=Hearing.Outcome.HELD, actor=legal_officer)
     file.refresh_from_db()
-    assert file.next_deadline_on is None
+    file.case.refresh_from_db()
+    # What is left is the limitation expiry (restarted by the filing), if any.
+    assert file.next_deadline_on == file.case.limitation_expires_on
+    assert file.next_deadline_on != timezone.localdate(hearing.starts_at)
     assert Hearing.objects.get().outcome == "held"
 
 
