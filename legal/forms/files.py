@@ -102,13 +102,15 @@ class RecoveryForm(forms.Form):
     received_on = forms.DateField(label=_("Received on"), widget=DateInput())
 
     def __init__(self, *args, accounts, **kwargs):
-        """`accounts`: the case's CaseAccount rows (legal.litigation.court.recovery_accounts)."""
+        """`accounts`: the case's CaseAccount rows with their account (legal.litigation.court.recovery_accounts)."""
         super().__init__(*args, **kwargs)
         from lending.models import CreditAccount
 
         memberships = list(accounts)
-        self.fields["account"].queryset = CreditAccount.objects.filter(pk__in=[m.account_id for m in memberships])
-        self.fields["account"].label_from_instance = lambda account: account.external_id
+        field = self.fields["account"]
+        field.queryset = CreditAccount.objects.filter(pk__in=[m.account_id for m in memberships])
+        # The choices from the rows in hand: the page draws this form once per enforcement without a query each.
+        field.choices = [(m.account_id, m.account.external_id) for m in memberships]
 
 
 class EvidenceForm(forms.Form):

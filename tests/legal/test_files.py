@@ -21,7 +21,7 @@ from legal.models import (
     LegalCost,
 )
 from lending.models import Payment
-from tests.legal.factories import LitigationFileFactory
+from tests.legal.factories import EvidenceFactory, LitigationFileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -263,11 +263,15 @@ def test_the_page_shows_the_file_its_claim_history_and_next_moves(client, legal_
     file = _filed(legal_officer)
     court.cost_add(file=file, kind="court_fee", amount=Decimal("50"), incurred_on=TODAY(), actor=legal_officer)
     court.cost_add(file=file, kind="lawyer_fee", amount=Decimal("1200"), incurred_on=TODAY(), actor=legal_officer)
-    court.hearing_add(
-        file=file, starts_at=timezone.now() + datetime.timedelta(days=4), place="Room 7", actor=legal_officer
-    )
+    for days in (4, 9, 12):
+        court.hearing_add(
+            file=file, starts_at=timezone.now() + datetime.timedelta(days=days), place="Room 7", actor=legal_officer
+        )
+    for _ in range(3):
+        EvidenceFactory(file=file)
     client.force_login(legal_officer)
-    with django_assert_max_num_queries(30):
+    # A fixed number of queries, however many hearings, costs and exhibits.
+    with django_assert_max_num_queries(18):
         response = client.get(_url(file))
     assert response.status_code == 200
     page = response.content.decode()
