@@ -63,7 +63,9 @@ def template_version_save(
     template_source_check(source=body, field="body", language=template.language)
     with transaction.atomic():
         # Two editors saving at once: the second waits here, then takes the next number.
-        locked = LetterTemplate.objects.select_for_update().select_related("current_version").get(pk=template.pk)
+        locked = (
+            LetterTemplate.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=template.pk)
+        )
         current = locked.current_version
         if current is not None and current.subject == subject and current.body == body:
             raise LetterTemplateError(TEMPLATE_UNCHANGED.format(number=current.number))
