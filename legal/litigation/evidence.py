@@ -36,7 +36,6 @@ from legal.models import Evidence, LitigationFile
 
 # What a court bundle can carry, by the type its content shows → the extension it is stored with.
 ALLOWED_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 NOT_ALLOWED = _("Only PDF, PNG and JPEG files can be exhibits; this file's content is %(kind)s.")
 UNKNOWN_CONTENT = _("an unknown type (not a PDF or an image)")
@@ -49,7 +48,7 @@ NAME_REQUIRED = _("Give the exhibit a name.")
 
 
 def evidence_max_bytes() -> int:
-    return int(getattr(settings, "EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.EVIDENCE_MAX_BYTES)
 
 
 def evidence_content_check(content: bytes) -> tuple[str, str, int]:

@@ -395,3 +395,12 @@ def test_the_case_page_shows_the_litigation_file(client, legal_officer):
     assert response.status_code == 200
     assert 'id="case-litigation-file"' in page
     assert _url(file) in page and "Accepted" in page
+
+
+def test_the_audit_trail_reads_the_move_as_the_timeline_does(legal_officer):
+    from accounts.audit_text import audit_text
+
+    file = _file()
+    files.file_prepare(file=file, actor=legal_officer)
+    event = AuditEvent.objects.get(action="legal.file.status_changed")
+    assert audit_text(event) == f"File {file.number}: Accepted → Preparing"

@@ -121,3 +121,14 @@ def test_a_manager_sees_every_file(client, manager):
     outside = LitigationFileFactory(case=case_in_arrears(days_past_due=200, stage="late"), status="preparing")
     client.force_login(manager)
     assert outside.number in client.get(URL).content.decode()
+
+
+def test_the_workspace_links_to_the_other_legal_pages(client, legal_officer):
+    from legal.views.workspace import workspace_links
+
+    client.force_login(legal_officer)
+    page = client.get(URL).content.decode()
+    links = workspace_links()
+    assert links  # the referrals, limitation and letter batch pages are installed
+    for url, label in links:
+        assert f'href="{url}"' in page and str(label) in page
