@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required, user_can
@@ -26,7 +26,7 @@ from legal.letters.events import batch_problem_text, language_name
 from legal.letters.services import letter_generate
 from legal.models import LetterBatch, LetterKind
 
-LETTER_MADE = gettext_lazy("%(kind)s generated (%(pages)d page(s)).")
+LETTER_MADE = ngettext_lazy("%(kind)s generated (%(pages)d page).", "%(kind)s generated (%(pages)d pages).", "pages")
 LETTER_ALREADY = gettext_lazy("%(kind)s was already generated today: here is that letter, no second one was made.")
 BATCH_STARTED = gettext_lazy("The batch is started: %(count)d letters.")
 BATCH_RESUMED = gettext_lazy("The batch is taken up again: the letters still waiting are being made.")

@@ -260,7 +260,7 @@ def test_generate_from_the_case_page(client, collector):
     response = client.post(reverse("legal:letter_generate", args=[case.pk]), {"kind": "formal_demand"}, follow=True)
 
     assert response.redirect_chain[-1][0].startswith(reverse("collection:case_detail", args=[case.pk]))
-    assert "Formal demand generated (1 page(s))." in response.content.decode()
+    assert "Formal demand generated (1 page)." in response.content.decode()
     assert Document.objects.filter(case=case).count() == 1
 
 
