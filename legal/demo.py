@@ -253,6 +253,9 @@ def _exhibits(file: LitigationFile, *, texts: dict, actor) -> int:
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    """A court's sitting: on `day`, or the Monday after when it falls on a weekend."""
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
