@@ -22,8 +22,8 @@ EXPECTED_NAVIGATION = {
     Role.COLLECTOR: {"home", "borrowers", "my_queue", "team_queue"},
     Role.FIELD_AGENT: {"home", "borrowers", "visits"},
     Role.TEAM_LEAD: TEAM_LEAD_NAVIGATION,
-    Role.LEGAL_OFFICER: {"home", "borrowers", "legal"},
-    Role.MANAGER: TEAM_LEAD_NAVIGATION | {"audit", "portfolios", "refusal_report", "legal"},
+    Role.LEGAL_OFFICER: {"home", "borrowers", "legal", "letter_templates"},
+    Role.MANAGER: TEAM_LEAD_NAVIGATION | {"audit", "portfolios", "refusal_report", "legal", "letter_templates"},
     Role.AGENCY_AGENT: {"home"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios", "refusal_report"},
 }
