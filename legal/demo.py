@@ -24,30 +24,42 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy
 
 from accounts.demo import demo_locale
 from accounts.models import User
 from accounts.permissions import Capability, user_can
-from collection.models import Case, CaseStatus, Hold, Portfolio, Stage
+from collection.models import Case, CaseEvent, CaseStatus, Hold, Portfolio, Stage, StageChange
 from collection.selectors.cases import cases_visible_to
+from legal.demo_texts import TEXTS
 from legal.litigation import court, evidence, files
 from legal.litigation.files import LitigationError
-from legal.models import Document, Evidence, FileStatus, Hearing, LegalPolicy, LetterKind, LitigationFile
+from legal.models import (
+    Document,
+    EnforcementRecovery,
+    Evidence,
+    FileStatus,
+    FileStatusChange,
+    Hearing,
+    LegalPolicy,
+    LetterKind,
+    LitigationFile,
+)
 
 logger = logging.getLogger(__name__)
 
 F = FileStatus
 # The files the demo opens, in this order, each on its own long-overdue case.
 PLAN = (
+    F.CLOSED_WON,
     F.ENFORCEMENT,
     F.JUDGMENT,
-    F.HEARING_SCHEDULED,
-    F.CLOSED_WON,
-    F.PREPARING,
-    F.REFERRED,
-    F.AWAITING_APPROVAL,
-    F.ACCEPTED,
     F.CLOSED_SETTLED,
+    F.HEARING_SCHEDULED,
+    F.PREPARING,
+    F.ACCEPTED,
+    F.AWAITING_APPROVAL,
+    F.REFERRED,
 )
 # More of the states a workspace is busiest with, when the portfolio has cases enough.
 PLAN_MORE = (F.REFERRED, F.HEARING_SCHEDULED, F.PREPARING)
@@ -59,33 +71,8 @@ MIN_DAYS_PAST_DUE = 31
 # The demo portfolio's balances are small (buy now, pay later): its policy refers from this balance.
 DEMO_MIN_REFERRAL_BALANCE = Decimal("300.00")
 
-# The demo's facts in the demo's two locales: what a legal officer would have typed.
-TEXTS = {
-    "en": {
-        "court": "Shanghai Pudong New Area People's Court",
-        "place": "Court room 3, 1 Dingxiang Road",
-        "lawyer": "Zhang & Partners Law Firm",
-        "contract": ("Signed credit contract", "Lender's e-signature platform", "The loan, its amount and terms"),
-        "identity": ("Borrower's identity card (copy)", "Collected at account opening", "Who the borrower is"),
-        "statement": ("Statement of account", "Lender's core system", "The amounts due and unpaid"),
-        "contract_title": "Consumer credit contract",
-        "identity_title": "Identity document — copy for the court",
-        "statement_title": "Statement of account",
-    },
-    "zh": {
-        "court": "上海市浦东新区人民法院",
-        "place": "丁香路1号 第三法庭",
-        "lawyer": "张氏律师事务所",
-        "contract": ("已签署的借款合同", "出借人电子签约平台", "借款事实、金额及约定"),
-        "identity": ("借款人身份证复印件", "开户时采集", "借款人身份"),
-        "statement": ("账户对账单", "出借人核心系统", "应还未还金额"),
-        "contract_title": "消费信贷合同",
-        "identity_title": "身份证明（供法院使用的复印件）",
-        "statement_title": "账户对账单",
-    },
-}
-
-DEMO_FILES_EXIST = "The litigation demo is already loaded: nothing was added."
+DEMO_NO_STAFF = gettext_lazy("Load the demo staff first (manage.py seed_demo_staff).")
+DEMO_FILES_EXIST = gettext_lazy("The litigation demo is already loaded: nothing was added.")
 
 
 @dataclass
@@ -101,7 +88,7 @@ class LegalDemoResult:
 def _staff() -> dict[str, User]:
     staff = {user.username: user for user in User.objects.filter(username__in=("legal", "manager"))}
     if "legal" not in staff or "manager" not in staff:
-        raise ValueError("Load the demo staff first (manage.py seed_demo_staff).")
+        raise ValueError(str(DEMO_NO_STAFF))
     return staff
 
 
@@ -161,8 +148,8 @@ def _referrer(case: Case) -> User | None:
     return None
 
 
-def _final_notice(case: Case, *, today: datetime.date, actor) -> bool:
-    """A final notice dated NOTICE_DAYS_AGO, through the letters' own pipeline; False if it may not go."""
+def _final_notice(case: Case, *, issued_on: datetime.date, actor) -> bool:
+    """A final notice dated `issued_on`, through the letters' own pipeline; False if it may not go."""
     from collection.compliance import ContactRefused
     from legal.letters.services import LetterError, letter_generate
 
@@ -174,7 +161,7 @@ def _final_notice(case: Case, *, today: datetime.date, actor) -> bool:
                 case=case,
                 kind=LetterKind.FINAL_NOTICE,
                 actor=actor,
-                issued_on=today - datetime.timedelta(days=NOTICE_DAYS_AGO),
+                issued_on=issued_on,
             )
     except (ContactRefused, LetterError) as error:
         logger.info("demo: no final notice for case %s: %s", case.pk, error)
@@ -259,48 +246,133 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
-def _advance(file: LitigationFile, target: str, *, today, texts, officer, n: int, result) -> LitigationFile:
-    """Take an accepted file to `target` through the services, with dates a real file would have."""
+# Each file's story, in days before today (a hearing below zero is still to come). A second file
+# of the same state has its story three days earlier.
+STORIES = {
+    F.REFERRED: {"referred": 2},
+    F.AWAITING_APPROVAL: {"referred": 5, "accepted": 4},
+    F.ACCEPTED: {"referred": 9, "accepted": 8},
+    F.PREPARING: {"referred": 16, "accepted": 15, "preparing": 14},
+    F.HEARING_SCHEDULED: {"referred": 30, "accepted": 29, "preparing": 28, "filed": 22, "hearing": -12},
+    F.CLOSED_SETTLED: {"referred": 34, "accepted": 33, "preparing": 32, "filed": 28, "closed": 8},
+    F.JUDGMENT: {"referred": 45, "accepted": 44, "preparing": 43, "filed": 38, "hearing": 18, "judged": 4},
+    F.ENFORCEMENT: {
+        **{"referred": 56, "accepted": 55, "preparing": 54, "filed": 48, "hearing": 30, "judged": 28},
+        **{"enforcement": 10, "recovered": 3},
+    },
+    F.CLOSED_WON: {
+        **{"referred": 60, "accepted": 59, "preparing": 58, "filed": 52, "hearing": 35, "judged": 32},
+        **{"enforcement": 15, "recovered": 6, "closed": 1},
+    },
+}
+
+
+def _story_fits(target, case: Case, today: datetime.date) -> bool:
+    """Whether the case was open long enough for the story: its final notice and referral after its opening."""
+    days = STORIES.get(target, {"referred": 0})["referred"] + NOTICE_DAYS_AGO + 3 * 2
+    return case.opened_on <= today - datetime.timedelta(days=days)
+
+
+class _Story:
+    """
+    A file's dates, and the timestamps to put right afterwards: the services
+    stamp what they write with the present moment, the story happened over
+    months. `step(key)` marks where the rows of one step begin; `backdate()`
+    moves that step's timeline lines and status changes to its day, in order.
+    """
+
+    def __init__(self, target, *, today: datetime.date, repeat: int):
+        self.days = STORIES.get(target, {"referred": 0})
+        self.today, self.shift = today, 3 * repeat
+        self.marks: list[tuple[int, int, datetime.datetime]] = []
+
+    def day(self, key: str) -> datetime.date:
+        if key == "hearing_set":  # the court sets the hearing a week after the filing
+            return self.day("filed") + datetime.timedelta(days=7)
+        return self.today - datetime.timedelta(days=self.days[key] + self.shift)
+
+    def moment(self, key: str) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.day(key), datetime.time(10, 0)))
+
+    def step(self, key: str) -> None:
+        self.marks.append((_last_id(CaseEvent), _last_id(FileStatusChange), self.moment(key)))
+
+    def backdate(self, case: Case, file: LitigationFile | None = None) -> None:
+        ends = [(event, change) for event, change, _moment in self.marks[1:]]
+        ends.append((_last_id(CaseEvent), _last_id(FileStatusChange)))
+        for (event_from, change_from, moment), (event_to, change_to) in zip(self.marks, ends, strict=True):
+            lines = CaseEvent.objects.filter(case=case, id__gt=event_from, id__lte=event_to).order_by("id")
+            for minute, event_id in enumerate(lines.values_list("id", flat=True)):
+                CaseEvent.objects.filter(pk=event_id).update(occurred_at=moment + datetime.timedelta(minutes=minute))
+            if file is not None:
+                changes = FileStatusChange.objects.filter(file=file, id__gt=change_from, id__lte=change_to)
+                for minute, change_id in enumerate(changes.order_by("id").values_list("id", flat=True)):
+                    FileStatusChange.objects.filter(pk=change_id).update(
+                        changed_at=moment + datetime.timedelta(minutes=minute)
+                    )
+        if file is None:
+            return
+        fields = {"referred_at": self.moment("referred")}
+        StageChange.objects.filter(case=case, to_stage=Stage.LEGAL, changed_on=self.today).update(
+            changed_on=self.day("referred")
+        )
+        if "accepted" in self.days:
+            fields["decided_at"] = self.moment("accepted")
+            fields["claim_computed_on"] = self.day("accepted")
+            if file.approved_at:
+                fields["approved_at"] = self.moment("accepted") + datetime.timedelta(hours=3)
+        if "closed" in self.days:
+            fields["closed_on"] = self.day("closed")
+        LitigationFile.objects.filter(pk=file.pk).update(**fields)
+        if "preparing" in self.days:
+            Evidence.objects.filter(file=file).update(uploaded_at=self.moment("preparing"))
+        if "recovered" in self.days:
+            EnforcementRecovery.objects.filter(enforcement__file=file).update(recorded_at=self.moment("recovered"))
+
+
+def _last_id(model) -> int:
+    return model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _advance(file: LitigationFile, target: str, *, story: _Story, texts, officer, n: int, result) -> LitigationFile:
+    """Take an accepted file to `target` through the services, on the days of its story."""
     if target in (F.ACCEPTED, F.AWAITING_APPROVAL):
         return file
+    story.step("preparing")
     files.file_assign(file=file, legal_officer=officer, outside_lawyer=texts["lawyer"], actor=officer)
     files.file_prepare(file=file, actor=officer)
     result.exhibits += _exhibits(file, texts=texts, actor=officer)
     if target == F.PREPARING:
         return file
+    story.step("filed")
+    filed_on = story.day("filed")
     court.cost_add(
         file=file,
         kind="court_fee",
         amount=file.court_fee_estimate or Decimal("50.00"),
-        incurred_on=today,
+        incurred_on=filed_on,
         actor=officer,
     )
-    filed_on = today - datetime.timedelta(days=60 if target != F.HEARING_SCHEDULED else 20)
     files.file_filing_record(
         file=file,
         court=texts["court"],
-        court_case_number=f"({today.year})沪0115民初{1000 + n}号",
+        court_case_number=f"({filed_on.year})沪0115民初{1000 + n}号",
         filed_on=filed_on,
         actor=officer,
     )
-    if target == F.HEARING_SCHEDULED:
-        court.hearing_add(
-            file=file,
-            starts_at=_at(today + datetime.timedelta(days=5 + 4 * n % 30), 9),
-            place=texts["place"],
-            actor=officer,
-        )
-        return file
     if target == F.CLOSED_SETTLED:
+        story.step("closed")
         return files.file_close(file=file, outcome=F.CLOSED_SETTLED, actor=officer)
-    hearing = court.hearing_add(
-        file=file, starts_at=_at(filed_on + datetime.timedelta(days=30), 9), place=texts["place"], actor=officer
-    )
+    story.step("hearing_set")
+    hearing = court.hearing_add(file=file, starts_at=_at(story.day("hearing"), 9), place=texts["place"], actor=officer)
+    if target == F.HEARING_SCHEDULED:
+        return file
+    story.step("hearing")
     court.hearing_outcome_set(hearing=hearing, outcome=Hearing.Outcome.HELD, actor=officer)
-    judged_on = today - datetime.timedelta(days=5 if target == F.JUDGMENT else 25)
+    story.step("judged")
     court.judgment_record(
         file=file,
-        judged_on=judged_on,
+        judged_on=story.day("judged"),
         in_favour=True,
         principal=file.claim_principal,
         interest=file.claim_interest,
@@ -311,23 +383,22 @@ def _advance(file: LitigationFile, target: str, *, today, texts, officer, n: int
     )
     if target == F.JUDGMENT:
         return file
+    story.step("enforcement")
     enforcement = court.enforcement_apply(
         file=file,
-        applied_on=judged_on + datetime.timedelta(days=17),
-        court_reference=f"({today.year})沪0115执{500 + n}号",
+        applied_on=story.day("enforcement"),
+        court_reference=f"({story.day('enforcement').year})沪0115执{500 + n}号",
         actor=officer,
     )
+    story.step("recovered")
     account = court.recovery_accounts(file).first().account
     share = Decimal("0.30") if target == F.ENFORCEMENT else Decimal("0.50")
     amount = max(Decimal("1.00"), (file.claim_total * share).quantize(Decimal("0.01")))
     court.recovery_record(
-        enforcement=enforcement,
-        account=account,
-        amount=amount,
-        received_on=today - datetime.timedelta(days=2),
-        actor=officer,
+        enforcement=enforcement, account=account, amount=amount, received_on=story.day("recovered"), actor=officer
     )
     if target == F.CLOSED_WON:
+        story.step("closed")
         return files.file_close(file=file, outcome=F.CLOSED_WON, actor=officer)
     return file
 
@@ -363,6 +434,7 @@ def legal_demo_seed(*, seed: int, today: datetime.date | None = None) -> LegalDe
     _policies(result, candidates)
     # The essential states first, then cases a collector may refer, then more files if cases remain.
     plan = [*PLAN, *([None] * READY_TO_REFER), *PLAN_MORE]
+    seen: dict = {}
     for case in candidates:
         if not plan:
             break
@@ -371,7 +443,9 @@ def legal_demo_seed(*, seed: int, today: datetime.date | None = None) -> LegalDe
         if large:
             index = plan.index(F.AWAITING_APPROVAL)
         else:
-            fitting = [i for i, step in enumerate(plan) if step != F.AWAITING_APPROVAL]
+            fitting = [
+                i for i, step in enumerate(plan) if step != F.AWAITING_APPROVAL and _story_fits(step, case, today)
+            ]
             if not fitting:
                 continue
             index = fitting[0]
@@ -379,38 +453,40 @@ def legal_demo_seed(*, seed: int, today: datetime.date | None = None) -> LegalDe
         referrer = _referrer(case)
         if referrer is None:
             continue
+        story = _Story(target, today=today, repeat=seen.get(target, 0))
+        # The checklist is read today (the data are today's); the story's dates are set afterwards.
         ready, others_pass = _checks_pass(case, today)
         if not others_pass:
             continue
         if not ready:
-            if not _final_notice(case, today=today, actor=officer):
+            notice = _Story(None, today=story.day("referred") - datetime.timedelta(days=NOTICE_DAYS_AGO), repeat=0)
+            notice.step("referred")
+            if not _final_notice(case, issued_on=notice.day("referred"), actor=officer):
                 continue
+            notice.backdate(case)
             result.notices += 1
             if not _checks_pass(case, today)[0]:
                 continue
         plan.pop(index)
+        seen[target] = seen.get(target, 0) + 1
         if target is None:
             continue  # left for a collector to refer
         try:
             with transaction.atomic():
+                story.step("referred")
                 file = case_refer(case=case, actor=referrer, today=today)
                 if target != F.REFERRED:
+                    story.step("accepted")
                     file = referral_accept(file=file, actor=officer, today=today)
                     if file.status == F.AWAITING_APPROVAL and target != F.AWAITING_APPROVAL:
                         file = referral_approve(file=file, actor=manager)
-                    file = _advance(
-                        file,
-                        target,
-                        today=today,
-                        texts=texts,
-                        officer=officer,
-                        n=len(plan),
-                        result=result,
-                    )
+                    file = _advance(file, target, story=story, texts=texts, officer=officer, n=len(plan), result=result)
+                file.refresh_from_db()
+                story.backdate(case, file)
         except LitigationError as error:
             logger.warning("demo: case %s left out of the legal demo: %s", case.pk, error)
             plan.insert(index, target)
+            seen[target] -= 1
             continue
-        file.refresh_from_db()
         result.files[file.status] = result.files.get(file.status, 0) + 1
     return result

@@ -75,10 +75,10 @@ def _files_in_every_state(demo):
 
 
 def _final_notices_before_referrals():
-    today = NOW.date()
     for file in LitigationFile.objects.all():
         notice = Document.objects.filter(case=file.case, kind=LetterKind.FINAL_NOTICE).order_by("issued_on").first()
-        assert notice is not None and (today - notice.issued_on).days >= 15
+        referred_on = timezone.localtime(file.referred_at).date()
+        assert notice is not None and (referred_on - notice.issued_on).days >= 15
     # Some cases have their notice and wait for a collector to refer them.
     waiting = Document.objects.filter(kind=LetterKind.FINAL_NOTICE).exclude(case__litigation_files__isnull=False)
     assert waiting.exists()
@@ -101,6 +101,14 @@ def _recoveries_are_court_enforcement_payments():
 
 
 def _the_timeline_tells_the_story():
+    # The files' histories happened over months, in order: filed before the hearing before the judgment.
+    enforced = LitigationFile.objects.filter(status=FileStatus.ENFORCEMENT).first()
+    history = list(enforced.status_changes.order_by("changed_at", "id").values_list("to_status", "changed_at"))
+    assert [status for status, _at in history] == [
+        "referred", "accepted", "preparing", "filed", "hearing_scheduled", "judgment", "enforcement"
+    ]  # fmt: skip
+    assert history[0][1] < history[-1][1] - datetime.timedelta(days=30)
+    assert enforced.filed_on < enforced.judgment.judged_on < timezone.localdate()
     codes = set(CaseEvent.objects.filter(code__startswith="file_").values_list("code", flat=True))
     assert {"file_status_changed", "file_hearing_added", "file_judgment", "file_enforcement_recovered"} <= codes
 
