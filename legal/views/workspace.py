@@ -23,8 +23,10 @@ from legal.litigation.selectors import (
     deadlines_upcoming,
     legal_officers,
     legal_stage_cases,
+    workspace_counts,
     workspace_files,
 )
+from legal.models import FileStatus
 from legal.tables import FileQueueTable, LegalStageCaseTable
 
 PER_PAGE = 50
@@ -73,6 +75,10 @@ def workspace(request):
     if tab == "files":
         queue = FileQueueFilter(request.GET, queryset=workspace_files(request.user), officers=legal_officers())
         context["filter"] = queue
+        counts = workspace_counts(request.user)
+        context["status_counts"] = [
+            (status, label, counts[status]) for status, label in FileStatus.choices if counts.get(status)
+        ]
         context["table"] = _paged(request, FileQueueTable(queue.qs))
     elif tab == "calendar":
         context["calendar"] = deadlines_upcoming(request.user)

@@ -43,6 +43,8 @@ def test_the_queue_lists_open_files_by_next_deadline(client, legal_officer, djan
     assert "Pudong Court" in page
     assert closed.number not in page and referred.number not in page
     assert reverse("legal:file_detail", args=[sooner.pk]) in page
+    # The count of files in each status, each a link to the queue filtered by it.
+    assert '?status=accepted">Accepted <strong>5</strong></a>' in page
 
 
 def test_the_queue_filters_by_status_and_officer(client, legal_officer, user_of_role):
