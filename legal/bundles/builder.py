@@ -3,13 +3,14 @@ The bundle's PDF from its data (legal/bundles/data.py), in its language:
 
 1. open every stored letter and exhibit (images become one-page PDFs) and
    count their pages;
-2. lay out the front document (cover, index, sections 3–6, the letters' and
-   the evidence's lists, the exhibits' covers, the manifest) with the page
-   numbers of a plan, count each part's pages from the anchors WeasyPrint
-   found on each page, and plan again — until the plan the document was laid
-   out with is the plan its page counts give (the index's own length, a
-   longer evidence list, a page number one digit wider: all accounted for);
-3. merge the front pages with the stored PDFs in bundle order, stamp every
+2. lay out the body (sections 3–6) once, and the numbered pages (cover,
+   index, the letters' and the evidence's lists, the exhibits' covers, the
+   manifest) with the page numbers of a plan; count each part's pages from
+   the anchors WeasyPrint found on each page and plan again — until the plan
+   the numbered pages were laid out with is the plan their page counts give
+   (the index's own length, a longer evidence list, a page number one digit
+   wider: all accounted for);
+3. merge the pages of both with the stored PDFs in bundle order, stamp every
    page "page x of N", add a bookmark for every section, letter and exhibit;
 4. save without anything that changes between builds of the same data (no
    clock in the metadata, a document id derived from the content).
@@ -28,7 +29,18 @@ from django.utils.translation import gettext
 from documents.pdf import pdf_document
 from legal.bundles.data import Attachment, BundleData
 from legal.bundles.problems import BundleProblem, Problem
-from legal.bundles.sections import SECTION_TITLES, SECTIONS, Plan, front_anchors, front_ranges, plan_guess, plan_make
+from legal.bundles.sections import (
+    BODY,
+    NUMBERED,
+    SECTION_TITLES,
+    SECTIONS,
+    Plan,
+    body_anchors,
+    document_ranges,
+    numbered_anchors,
+    plan_guess,
+    plan_make,
+)
 from legal.bundles.stamping import pages_stamp, stamp_pdf, stamp_texts
 
 # Laying out again changes a page count only when a number grows a digit or a
@@ -112,34 +124,51 @@ def _index_lines(plan: Plan, data: BundleData) -> list[dict]:
     return lines
 
 
-def front_html(data: BundleData, plan: Plan) -> str:
-    letters = [{"entry": entry, "attachment": data.letters[entry.number - 1]} for entry in plan.letters]
-    exhibits = [{"entry": entry, "attachment": data.exhibits[entry.number - 1]} for entry in plan.exhibits]
-    letter_dates = ", ".join(formats.date_format(letter.source.issued_on, "DATE_FORMAT") for letter in data.letters)
+def _context(data: BundleData, plan: Plan | None) -> dict:
     context = {
         "data": data,
-        "plan": plan,
         "titles": _titles(),
-        "index_lines": _index_lines(plan, data),
-        "letters": letters,
-        "exhibits": exhibits,
-        "letter_dates": letter_dates,
         "cap_rate": data.statements[0].panel.cap_rate if data.statements else "",
     }
-    return render_to_string("legal/bundles/document.html", context)
+    context["letter_dates"] = ", ".join(
+        formats.date_format(letter.source.issued_on, "DATE_FORMAT") for letter in data.letters
+    )
+    if plan is not None:
+        context.update(
+            plan=plan,
+            index_lines=_index_lines(plan, data),
+            letters=[{"entry": entry, "attachment": data.letters[entry.number - 1]} for entry in plan.letters],
+            exhibits=[{"entry": entry, "attachment": data.exhibits[entry.number - 1]} for entry in plan.exhibits],
+        )
+    return context
+
+
+def body_html(data: BundleData) -> str:
+    return render_to_string("legal/bundles/body.html", _context(data, None))
+
+
+def numbered_html(data: BundleData, plan: Plan) -> str:
+    return render_to_string("legal/bundles/numbered.html", _context(data, plan))
+
+
+def _pages_anchors(document) -> list[set[str]]:
+    return [set(page.anchors) for page in document.pages]
 
 
 def _laid_out(data: BundleData, progress: Progress):
-    """The front document laid out with the plan its own page counts give, and that plan."""
-    anchors = front_anchors(len(data.exhibits))
-    plan = plan_guess(data.letters, data.exhibits)
+    """Both documents laid out, the numbered one with the plan its own page counts give, and that plan."""
+    body = pdf_document(body_html(data))
+    body_ranges = document_ranges(BODY, _pages_anchors(body), body_anchors())
+    progress("layout", 50)
+    anchors = numbered_anchors(len(data.exhibits))
+    plan = plan_guess(body_ranges, data.letters, data.exhibits)
     for layout in range(1, MAX_LAYOUTS + 1):
-        document = pdf_document(front_html(data, plan))
-        ranges = front_ranges([set(page.anchors) for page in document.pages], anchors)
-        settled = plan_make(ranges, data.letters, data.exhibits)
-        progress("layout", 20 + 15 * layout)
+        numbered = pdf_document(numbered_html(data, plan))
+        ranges = document_ranges(NUMBERED, _pages_anchors(numbered), anchors)
+        settled = plan_make({**body_ranges, **ranges}, data.letters, data.exhibits)
+        progress("layout", 50 + 10 * layout)
         if settled == plan:
-            return document, plan, layout
+            return body, numbered, plan, layout
         plan = settled
     raise BundleProblem(Problem.UNEXPECTED)
 
@@ -191,13 +220,16 @@ def bundle_pdf_make(data: BundleData, progress: Progress | None = None) -> Built
         for attachment in (*data.letters, *data.exhibits):
             sources[(attachment.kind, attachment.number)] = attachment_open(attachment)
         progress("layout", 20)
-        document, plan, layouts = _laid_out(data, progress)
-        front = pikepdf.open(BytesIO(document.write_pdf()))
+        body, numbered, plan, layouts = _laid_out(data, progress)
+        own = {
+            BODY: pikepdf.open(BytesIO(body.write_pdf())),
+            NUMBERED: pikepdf.open(BytesIO(numbered.write_pdf())),
+        }
         progress("merge", 80)
         pdf = pikepdf.new()
         for piece in plan.pieces:
-            if piece.source == "front":
-                pdf.pages.extend(front.pages[piece.start : piece.end])
+            if piece.source in own:
+                pdf.pages.extend(own[piece.source].pages[piece.start : piece.end])
             else:
                 pdf.pages.extend(sources[(piece.source, piece.number)].pages)
         if len(pdf.pages) != plan.total:

@@ -1,20 +1,26 @@
 """
 The bundle's sections and where each lands: the page plan.
 
-Sections 1–6, the letters' and the evidence's list pages, each exhibit's
-cover and the manifest are one WeasyPrint document (the "front" document:
-one layout, one font subset); the stored letters and exhibits are merged
-between its pages. The plan says, from the page count of each part, on which
-bundle page each section, letter and exhibit starts and ends — the numbers
-the index, the evidence list, the manifest and the bookmarks print.
+Two WeasyPrint documents make the bundle's own pages:
+
+- the "body": sections 3–6 (statement of claim, particulars, statement of
+  account, contact history), the long ones, which print no page number of
+  the bundle — laid out once;
+- the "numbered" pages: the cover (the total), the index, the letters' and
+  the evidence's lists, each exhibit's cover and the manifest — short, laid
+  out again until the page numbers they print are those they produce.
+
+The stored letters and exhibits are merged between their pages. The plan
+says, from the page count of each part, on which bundle page each section,
+letter and exhibit starts and ends.
 """
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-# The sections in bundle order: (key, title). The key is the anchor of the
-# section's first page in the front document ("s-<key>").
+# The sections in bundle order: (key, title). The key names the anchor of the
+# section's first page in its document ("s-<key>").
 SECTIONS = (
     ("cover", _("Cover sheet")),
     ("index", _("Index")),
@@ -27,8 +33,10 @@ SECTIONS = (
     ("manifest", _("Manifest")),
 )
 SECTION_TITLES = dict(SECTIONS)
-# Front-document sections that come before the letters are merged, and before the exhibits.
+# The sections up to the merged letters, and which of them are the body's.
 BEFORE_LETTERS = ("cover", "index", "claim", "particulars", "account", "contacts", "letters")
+BODY_SECTIONS = ("claim", "particulars", "account", "contacts")
+BODY, NUMBERED = "body", "numbered"
 
 
 def section_anchor(key: str) -> str:
@@ -59,9 +67,9 @@ class Entry:
 
 @dataclass
 class Piece:
-    """A run of bundle pages: front-document pages [start, end) or a whole stored PDF."""
+    """A run of bundle pages: pages [start, end) of the body or the numbered document, or a whole stored PDF."""
 
-    source: str  # "front", "letter" or "exhibit"
+    source: str  # "body", "numbered", "letter" or "exhibit"
     start: int = 0
     end: int = 0
     number: int | None = None
@@ -89,18 +97,23 @@ class Plan:
         return [entry for entry in self.entries if entry.kind == "exhibit"]
 
 
-def front_anchors(exhibit_count: int) -> list[str]:
-    """The anchors of the front document's parts, in the order they are laid out."""
-    anchors = [section_anchor(key) for key in (*BEFORE_LETTERS, "evidence")]
+def body_anchors() -> list[str]:
+    return [section_anchor(key) for key in BODY_SECTIONS]
+
+
+def numbered_anchors(exhibit_count: int) -> list[str]:
+    """The anchors of the numbered document's parts, in the order they are laid out."""
+    anchors = [section_anchor(key) for key in ("cover", "index", "letters", "evidence")]
     anchors += [exhibit_anchor(number) for number in range(1, exhibit_count + 1)]
     anchors.append(section_anchor("manifest"))
     return anchors
 
 
-def front_ranges(page_anchors: list[set[str]], anchors: list[str]) -> dict[str, tuple[int, int]]:
+def document_ranges(document: str, page_anchors: list[set[str]], anchors: list[str]) -> dict[str, tuple]:
     """
-    Each part's pages [start, end) in the front document, from the anchors found
-    on each page: a part runs from the page its anchor is on to the next part's.
+    Each part's pages (document, start, end) in a laid-out document, from the
+    anchors found on each page: a part runs from the page its anchor is on to
+    the next part's.
     """
     starts = {}
     for index, names in enumerate(page_anchors):
@@ -108,24 +121,25 @@ def front_ranges(page_anchors: list[set[str]], anchors: list[str]) -> dict[str, 
             starts.setdefault(name, index)
     missing = [anchor for anchor in anchors if anchor not in starts]
     if missing:
-        raise ValueError(f"the front document lacks the parts {missing}")
+        raise ValueError(f"the {document} document lacks the parts {missing}")
     ordered = [starts[anchor] for anchor in anchors] + [len(page_anchors)]
-    return {anchor: (ordered[i], ordered[i + 1]) for i, anchor in enumerate(anchors)}
+    return {anchor: (document, ordered[i], ordered[i + 1]) for i, anchor in enumerate(anchors)}
 
 
-def plan_make(ranges: dict[str, tuple[int, int]], letters: list, exhibits: list) -> Plan:
+def plan_make(ranges: dict[str, tuple], letters: list, exhibits: list) -> Plan:
     """
-    Where everything lands, given the front document's parts and the stored
-    PDFs (`letters`, `exhibits`: Attachments with their page counts).
+    Where everything lands, given both documents' parts (`ranges`: anchor →
+    (document, start, end)) and the stored PDFs (`letters`, `exhibits`:
+    Attachments with their page counts).
     """
     entries: list[Entry] = []
     pieces: list[Piece] = []
     page = 1
 
-    def front(anchor: str) -> tuple[int, int]:
+    def own(anchor: str) -> tuple[int, int]:
         nonlocal page
-        start, end = ranges[anchor]
-        pieces.append(Piece("front", start, end))
+        document, start, end = ranges[anchor]
+        pieces.append(Piece(document, start, end))
         first, page = page, page + (end - start)
         return first, page - 1
 
@@ -136,29 +150,29 @@ def plan_make(ranges: dict[str, tuple[int, int]], letters: list, exhibits: list)
         return first, page - 1
 
     for key in BEFORE_LETTERS:
-        first, last = front(section_anchor(key))
+        first, last = own(section_anchor(key))
         entries.append(Entry("section", key, first, last))
     letters_section = entries[-1]
     for letter in letters:
         first, last = stored(letter)
         entries.append(Entry("letter", f"letter-{letter.number}", first, last, letter.number, letter.sha256))
         letters_section.last = last
-    first, last = front(section_anchor("evidence"))
+    first, last = own(section_anchor("evidence"))
     evidence_section = Entry("section", "evidence", first, last)
     entries.append(evidence_section)
     for exhibit in exhibits:
-        cover, _cover_last = front(exhibit_anchor(exhibit.number))
+        cover, _cover_last = own(exhibit_anchor(exhibit.number))
         first, last = stored(exhibit)
         entries.append(
             Entry("exhibit", f"exhibit-{exhibit.number}", first, last, exhibit.number, exhibit.sha256, cover=cover)
         )
         evidence_section.last = last
-    first, last = front(section_anchor("manifest"))
+    first, last = own(section_anchor("manifest"))
     entries.append(Entry("section", "manifest", first, last))
     return Plan(entries=entries, pieces=pieces, total=page - 1)
 
 
-def plan_guess(letters: list, exhibits: list) -> Plan:
-    """A first plan before anything is laid out (one page a part), for numbers of about the right width."""
-    anchors = front_anchors(len(exhibits))
-    return plan_make({anchor: (i, i + 1) for i, anchor in enumerate(anchors)}, letters, exhibits)
+def plan_guess(body: dict[str, tuple], letters: list, exhibits: list) -> Plan:
+    """A first plan from the body's real pages and one page for each numbered part."""
+    numbered = {anchor: (NUMBERED, i, i + 1) for i, anchor in enumerate(numbered_anchors(len(exhibits)))}
+    return plan_make({**body, **numbered}, letters, exhibits)
