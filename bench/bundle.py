@@ -204,7 +204,7 @@ def baselines(file, bundle, runs):
         # A plan, computed outside the timings: the baseline lays each document out once, with it.
         body_source = body_html(data)
         body = pdf_document(body_source)
-        ranges = document_ranges(BODY, [set(page.anchors) for page in body.pages], body_anchors())
+        ranges = document_ranges(BODY, [set(page.anchors) for page in body.pages], body_anchors(len(data.exhibits)))
         numbered_source = numbered_html(data, plan_guess(ranges, data.letters, data.exhibits))
         front_times, merge_times, stamp_times = [], [], []
         for _ in range(runs):

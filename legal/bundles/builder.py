@@ -3,8 +3,8 @@ The bundle's PDF from its data (legal/bundles/data.py), in its language:
 
 1. open every stored letter and exhibit (images become one-page PDFs) and
    count their pages;
-2. lay out the body (sections 3–6) once, and the numbered pages (cover,
-   index, the letters' and the evidence's lists, the exhibits' covers, the
+2. lay out the body (sections 3–6, the exhibits' covers) once, and the
+   numbered pages (cover, index, the letters' and the evidence's lists, the
    manifest) with the page numbers of a plan; count each part's pages from
    the anchors WeasyPrint found on each page and plan again — until the plan
    the numbered pages were laid out with is the plan their page counts give
@@ -143,8 +143,33 @@ def _context(data: BundleData, plan: Plan | None) -> dict:
     return context
 
 
+def contact_summary(contacts: list) -> list[dict]:
+    """How often each channel met each outcome, with the first and last time: the contact history at a glance."""
+    lines: dict[tuple, dict] = {}
+    for contact in contacts:
+        key = (contact.channel, contact.outcome)
+        line = lines.get(key)
+        if line is None:
+            lines[key] = {
+                "channel": contact.get_channel_display(),
+                "outcome": contact.get_outcome_display(),
+                "count": 1,
+                "first": contact.occurred_at,
+                "last": contact.occurred_at,
+            }
+        else:
+            line["count"] += 1
+            line["last"] = contact.occurred_at
+    return sorted(lines.values(), key=lambda line: (-line["count"], line["channel"], line["outcome"]))
+
+
 def body_html(data: BundleData) -> str:
-    return render_to_string("legal/bundles/body.html", _context(data, None))
+    context = {
+        **_context(data, None),
+        "contact_summary": contact_summary(data.contacts),
+        "exhibit_covers": data.exhibits,
+    }
+    return render_to_string("legal/bundles/body.html", context)
 
 
 def numbered_html(data: BundleData, plan: Plan) -> str:
@@ -158,9 +183,9 @@ def _pages_anchors(document) -> list[set[str]]:
 def _laid_out(data: BundleData, progress: Progress):
     """Both documents laid out, the numbered one with the plan its own page counts give, and that plan."""
     body = pdf_document(body_html(data))
-    body_ranges = document_ranges(BODY, _pages_anchors(body), body_anchors())
+    body_ranges = document_ranges(BODY, _pages_anchors(body), body_anchors(len(data.exhibits)))
     progress("layout", 50)
-    anchors = numbered_anchors(len(data.exhibits))
+    anchors = numbered_anchors()
     plan = plan_guess(body_ranges, data.letters, data.exhibits)
     for layout in range(1, MAX_LAYOUTS + 1):
         numbered = pdf_document(numbered_html(data, plan))

@@ -4,11 +4,11 @@ The bundle's sections and where each lands: the page plan.
 Two WeasyPrint documents make the bundle's own pages:
 
 - the "body": sections 3–6 (statement of claim, particulars, statement of
-  account, contact history), the long ones, which print no page number of
-  the bundle — laid out once;
+  account, contact history) and each exhibit's cover — the long part, which
+  prints no page number of the bundle — laid out once;
 - the "numbered" pages: the cover (the total), the index, the letters' and
-  the evidence's lists, each exhibit's cover and the manifest — short, laid
-  out again until the page numbers they print are those they produce.
+  the evidence's lists and the manifest — a few pages, laid out again until
+  the page numbers they print are those they produce.
 
 The stored letters and exhibits are merged between their pages. The plan
 says, from the page count of each part, on which bundle page each section,
@@ -97,16 +97,14 @@ class Plan:
         return [entry for entry in self.entries if entry.kind == "exhibit"]
 
 
-def body_anchors() -> list[str]:
-    return [section_anchor(key) for key in BODY_SECTIONS]
+def body_anchors(exhibit_count: int) -> list[str]:
+    """The anchors of the body's parts, in the order they are laid out."""
+    anchors = [section_anchor(key) for key in BODY_SECTIONS]
+    return anchors + [exhibit_anchor(number) for number in range(1, exhibit_count + 1)]
 
 
-def numbered_anchors(exhibit_count: int) -> list[str]:
-    """The anchors of the numbered document's parts, in the order they are laid out."""
-    anchors = [section_anchor(key) for key in ("cover", "index", "letters", "evidence")]
-    anchors += [exhibit_anchor(number) for number in range(1, exhibit_count + 1)]
-    anchors.append(section_anchor("manifest"))
-    return anchors
+def numbered_anchors() -> list[str]:
+    return [section_anchor(key) for key in ("cover", "index", "letters", "evidence", "manifest")]
 
 
 def document_ranges(document: str, page_anchors: list[set[str]], anchors: list[str]) -> dict[str, tuple]:
@@ -174,5 +172,5 @@ def plan_make(ranges: dict[str, tuple], letters: list, exhibits: list) -> Plan:
 
 def plan_guess(body: dict[str, tuple], letters: list, exhibits: list) -> Plan:
     """A first plan from the body's real pages and one page for each numbered part."""
-    numbered = {anchor: (NUMBERED, i, i + 1) for i, anchor in enumerate(numbered_anchors(len(exhibits)))}
+    numbered = {anchor: (NUMBERED, i, i + 1) for i, anchor in enumerate(numbered_anchors())}
     return plan_make({**body, **numbered}, letters, exhibits)

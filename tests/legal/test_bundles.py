@@ -154,7 +154,8 @@ def built(file, legal_officer, language=None) -> CourtBundle:
 
 @pytest.fixture
 def english_bundle(legal_officer):
-    file = litigation_file()
+    # Enough contacts for the contact history to run over more than a page.
+    file = litigation_file(contacts=200)
     bundle = built(file, legal_officer)
     return file, bundle, bundle_bytes(bundle)
 
