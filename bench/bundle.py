@@ -3,13 +3,14 @@ The court bundle (issue 11): a bundle of about 300 pages with 20 merged
 exhibits (about 200 pages of them) built in <= 30 s.
 
     flock /tmp/arrears/bench.lock .venv/bin/python bench/bundle.py [--exhibits 20] [--exhibit-pages 10]
-        [--contacts 600] [--installments 36] [--accounts 4] [--letters 5] [--runs 2] [--chinese] [--keep]
+        [--contacts 1000] [--installments 48] [--accounts 4] [--letters 10] [--letter-pages 4]
+        [--runs 2] [--chinese] [--keep]
 
 Creates the database `arrears_bench_bundle` on 127.0.0.1:5432 (user postgres,
 or BENCH_DATABASE_URL), writes one litigation file over a case with
 `--accounts` accounts of `--installments` installments each (every other one
 paid, its payment allocated), `--contacts` contact attempts, `--letters`
-two-page demand letters and `--exhibits` exhibits of `--exhibit-pages` text
+demand letters of `--letter-pages` pages and `--exhibits` exhibits of `--exhibit-pages` text
 pages, all stored as PDFs. It then measures, warm, side by side in this run:
 
 1. the whole build, as the Celery task runs it (`bundle_build`: read the data,
@@ -141,7 +142,8 @@ def load(args):
         )
     print(
         f"data: {args.accounts} accounts x {args.installments} installments, {received} payments,"
-        f" {args.contacts} contacts, {args.letters} letters, {args.exhibits} exhibits x {args.exhibit_pages} pages"
+        f" {args.contacts} contacts, {args.letters} letters x {args.letter_pages} pages,"
+        f" {args.exhibits} exhibits x {args.exhibit_pages} pages"
         f" in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
@@ -237,10 +239,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exhibits", type=int, default=20)
     parser.add_argument("--exhibit-pages", type=int, default=10)
-    parser.add_argument("--contacts", type=int, default=600)
-    parser.add_argument("--installments", type=int, default=36)
+    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--installments", type=int, default=48)
     parser.add_argument("--accounts", type=int, default=4)
-    parser.add_argument("--letters", type=int, default=5)
+    parser.add_argument("--letters", type=int, default=10)
+    parser.add_argument("--letter-pages", type=int, default=4)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--chinese", action="store_true", help="a Chinese borrower: the bundle in Chinese")
     parser.add_argument("--keep", action="store_true")
@@ -261,7 +264,8 @@ def main() -> None:
         verdict = "ok" if best <= REQUIRED_SECONDS and bundle.pages >= REQUIRED_PAGES * 0.9 else "NOT MET"
         print(
             f"\nbundle ({bundle.language}): {bundle.pages} pages, {args.exhibits} exhibits ({exhibit_pages} pages),"
-            f" {args.letters} letters; build best {best:.2f} s, median {median:.2f} s of {args.runs}"
+            f" {args.letters} letters ({args.letters * args.letter_pages} pages);"
+            f" build best {best:.2f} s, median {median:.2f} s of {args.runs}"
             f" (required <= {REQUIRED_SECONDS:.0f} s for about {REQUIRED_PAGES} pages: {verdict})"
         )
         previous = 0.0
