@@ -418,3 +418,15 @@ def test_the_referrals_page_answers_get_only_and_sends_visitors_to_log_in(client
     assert client.get(reverse("legal:referral_list")).status_code == 302
     client.force_login(legal_officer)
     assert client.post(reverse("legal:referral_list")).status_code == 405
+
+
+def test_the_legal_officer_sees_the_referral_on_the_case_page_and_where_to_decide(client, collector, legal_officer):
+    case = referable(collector)
+    file = services.case_refer(case=case, actor=collector)
+    client.force_login(legal_officer)
+    page = client.get(reverse("collection:case_detail", args=[case.pk]))
+    assert page.status_code == 200
+    assert f"(file {file.number}): Referred." in page.text
+    assert reverse("legal:referral_list") in page.text
+    assert page.text.count('data-passed="true"') == 6  # the checklist as it stood
+    assert 'id="case-limitation"' in page.text
