@@ -13,6 +13,7 @@ class Problem(models.TextChoices):
     ALTERED = "altered", _("A stored file no longer matches its SHA-256")
     UNREADABLE = "unreadable", _("A stored file is not a readable PDF or image")
     UNEXPECTED = "unexpected", _("The bundle could not be built")
+    INTERRUPTED = "interrupted", _("The build stopped before it finished; build the bundle again")
 
 
 class BundleProblem(Exception):

@@ -10,9 +10,11 @@ in their language; an unexpected one too, logged with its traceback — never
 a 500 on the page that polls.
 """
 
+import datetime
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -66,6 +68,11 @@ def bundle_request(*, file: LitigationFile, actor, language: str | None = None) 
         if file.status in NOT_BUILDABLE:
             raise BundleError(str(FILE_NOT_ACCEPTED))
         building = [CourtBundle.Status.QUEUED, CourtBundle.Status.RUNNING]
+        # A build older than Celery's hard time limit will never finish (its worker died): it failed.
+        stale_before = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        CourtBundle.objects.filter(file=file, status__in=building, requested_at__lt=stale_before).update(
+            status=CourtBundle.Status.FAILED, error=str(Problem.INTERRUPTED), finished_at=timezone.now()
+        )
         if CourtBundle.objects.filter(file=file, status__in=building).exists():
             raise BundleError(str(ALREADY_BUILDING))
         bundle = CourtBundle.objects.create(

@@ -373,6 +373,17 @@ def test_a_request_queues_a_build_enqueued_on_commit_and_audited(legal_officer, 
     assert CourtBundle.objects.count() == 1
 
 
+def test_a_build_whose_worker_died_does_not_block_the_next(legal_officer, settings):
+    file = litigation_file(exhibits=(), letters=(), contacts=0)
+    stuck = bundle_request(file=file, actor=legal_officer)
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    CourtBundle.objects.filter(pk=stuck.pk).update(status=CourtBundle.Status.RUNNING, requested_at=long_ago)
+    fresh = bundle_request(file=file, actor=legal_officer)
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.error) == (CourtBundle.Status.FAILED, "interrupted")
+    assert fresh.status == CourtBundle.Status.QUEUED
+
+
 def test_only_who_works_litigation_files_may_request_a_bundle(collector):
     file = litigation_file(exhibits=(), letters=(), contacts=0)
     with pytest.raises(BundleError, match=str(NOT_ALLOWED)):
