@@ -17,8 +17,10 @@ role; then the capability (403).
 """
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -134,22 +136,21 @@ def referral_files(user) -> list[LitigationFile]:
 @require_GET
 def referral_list(request):
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     if not _may_see_referrals(request.user):
         raise PermissionDenied
     files = referral_files(request.user)
     for file in files:
         file.checklist_rows = services.checklist_rows(file.checklist)
+        # One set of forms per file, with ids of its own: every "Note" label names its own box.
+        file.accept_form = AcceptForm(auto_id=f"accept-{file.pk}-%s")
+        file.reject_form = RejectForm(auto_id=f"reject-{file.pk}-%s")
+        file.approve_form = ApproveForm(auto_id=f"approve-{file.pk}-%s")
     context = {
         "referred": [file for file in files if file.status == FileStatus.REFERRED],
         "awaiting": [file for file in files if file.status == FileStatus.AWAITING_APPROVAL],
         "may_decide": user_can(request.user, Capability.WORK_LEGAL),
         "may_approve": user_can(request.user, Capability.APPROVE_LITIGATION),
-        "accept_form": AcceptForm(),
-        "reject_form": RejectForm(),
-        "approve_form": ApproveForm(),
     }
     return render(request, "legal/referrals/list.html", context)
 
@@ -157,13 +158,9 @@ def referral_list(request):
 def _decision(request, pk, capabilities: tuple[str, ...], form_class, act):
     """Scope (404), capability (403), form, one service call, message, back to the referrals page."""
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     file = files_visible_to(request.user).filter(pk=pk).first()
     if file is None:
-        from django.http import Http404
-
         raise Http404
     if not any(user_can(request.user, capability) for capability in capabilities):
         raise PermissionDenied
