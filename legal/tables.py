@@ -9,10 +9,12 @@ the id so that pages never overlap, lazy paging.
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.templatetags.arrears import money
-from collection.models import Case
+from collection.models import Case, LimitationStart
+from legal.limitation.section import EXPIRED, limitation_state
 from legal.models import LitigationFile
 
 DASH = "—"
@@ -89,7 +91,9 @@ class FileQueueTable(tables.Table):
         return money(value, record.currency)
 
 
-class LegalStageCaseTable(tables.Table):
+class CaseTable(tables.Table):
+    """The columns every legal list of cases starts with: the case (linked), its borrower, days past due."""
+
     number = tables.Column(
         verbose_name=_("Case"),
         accessor="pk",
@@ -100,9 +104,7 @@ class LegalStageCaseTable(tables.Table):
     borrower = tables.Column(
         verbose_name=_("Borrower"), accessor="borrower__name", order_by=_sortable("borrower__name")
     )
-    status = tables.Column(verbose_name=_("Status"), order_by=_sortable("status"))
     days_past_due = tables.Column(verbose_name=_("DPD"), order_by=_sortable("days_past_due"), attrs=NUM)
-    overdue_total = tables.Column(verbose_name=_("Overdue"), order_by=_sortable("overdue_total"), attrs=NUM)
     limitation_expires_on = tables.DateColumn(
         verbose_name=_("Limitation expires"),
         format="SHORT_DATE_FORMAT",
@@ -110,18 +112,81 @@ class LegalStageCaseTable(tables.Table):
         default=DASH,
     )
 
+    def render_number(self, record):
+        return record.number
+
+
+class LegalStageCaseTable(CaseTable):
+    status = tables.Column(verbose_name=_("Status"), order_by=_sortable("status"))
+    overdue_total = tables.Column(verbose_name=_("Overdue"), order_by=_sortable("overdue_total"), attrs=NUM)
+
     class Meta:
         model = Case
         fields = ("number", "borrower", "status", "days_past_due", "overdue_total", "limitation_expires_on")
+        sequence = ("number", "borrower", "status", "days_past_due", "overdue_total", "limitation_expires_on")
         attrs = {"class": "dense", "data-testid": "legal-cases"}
         row_attrs = {"id": lambda record: f"case-{record.pk}"}
         empty_text = _("No case is in the legal stage.")
-
-    def render_number(self, record):
-        return record.number
 
     def render_status(self, record):
         return record.get_status_display()
 
     def render_overdue_total(self, value, record):
         return money(value, record.currency)
+
+
+class LimitationCaseTable(CaseTable):
+    """The legal officer's list of cases near the end of their limitation period (legal/views/limitation.py)."""
+
+    stage = tables.Column(verbose_name=_("Stage"), order_by=_sortable("stage"))
+    days_left = tables.Column(
+        verbose_name=_("Days left"),
+        accessor="limitation_expires_on",
+        order_by=_sortable("limitation_expires_on"),
+        attrs=NUM,
+    )
+    limitation_restarted_by = tables.Column(
+        verbose_name=_("Last restarted by"), order_by=_sortable("limitation_restarted_by", "limitation_restarted_on")
+    )
+
+    class Meta:
+        model = Case
+        fields = ("number", "borrower", "stage", "days_past_due", "limitation_expires_on")
+        sequence = (
+            "number",
+            "borrower",
+            "stage",
+            "days_past_due",
+            "limitation_expires_on",
+            "days_left",
+            "limitation_restarted_by",
+        )
+        attrs = {"class": "dense", "data-testid": "limitation-cases"}
+        empty_text = _("No open case's limitation period expires within 90 days.")
+
+    def __init__(self, *args, today, warning_days, **kwargs):
+        self.today, self.warning_days = today, warning_days
+        kwargs.setdefault(
+            "row_attrs",
+            {
+                "id": lambda record: f"case-{record.pk}",
+                "data-state": lambda record: limitation_state(record.limitation_expires_on, self.today, warning_days),
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def render_stage(self, record):
+        return record.get_stage_display()
+
+    def render_days_left(self, value):
+        days = (value - self.today).days
+        if limitation_state(value, self.today, self.warning_days) == EXPIRED:
+            return _("expired %(days)s days ago") % {"days": -days}
+        return days
+
+    def render_limitation_restarted_by(self, record):
+        code = record.limitation_restarted_by
+        label = LimitationStart(code).label if code else ""
+        if record.limitation_restarted_on:
+            return f"{label} · {formats.date_format(record.limitation_restarted_on, 'SHORT_DATE_FORMAT')}"
+        return label

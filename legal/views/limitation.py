@@ -18,7 +18,7 @@ from accounts.permissions import Capability, capability_required
 from collection.models import CaseStatus
 from collection.selectors.cases import cases_visible_to
 from legal.limitation import WARNING_DAYS
-from legal.limitation.table import LimitationCaseTable
+from legal.tables import LimitationCaseTable
 from lending.services import lender_today
 
 PER_PAGE = 50
