@@ -4,10 +4,13 @@ against the live test server. Without Chromium they are skipped with the
 reason shown, except in CI (CI=true), where that is a failure.
 """
 
+import datetime
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -51,3 +54,14 @@ def log_in(page, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+# A weekday morning in Shanghai, where the borrower's address and mobile place them: the call is
+# inside contact hours whenever the test runs (the clock ticks on from there).
+SHANGHAI_MORNING = datetime.datetime(2026, 3, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def shanghai_morning():
+    with time_machine.travel(SHANGHAI_MORNING, tick=True):
+        yield

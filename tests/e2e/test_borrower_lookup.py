@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from lending.services import payment_record
-from tests.e2e.conftest import log_in
 from tests.collection.factories import CaseFactory
+from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, TeamFactory, UserFactory
 from tests.lending.factories import BorrowerFactory, ContactPointFactory, account_with_schedule
 

@@ -4,8 +4,6 @@ case, log a call in which the borrower promises, record the promise, see it on
 the timeline and find the case again with the queue's "Promise due today" filter.
 """
 
-import datetime
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -18,15 +16,9 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def zone_where_it_is_midday() -> str:
-    """A fixed-offset zone in which it is about noon now, so the call is inside contact hours whenever the test runs."""
-    offset = (12 - timezone.now().astimezone(datetime.UTC).hour + 12) % 24 - 12  # -12 … +11 hours
-    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
-
-
-def test_a_collector_takes_the_next_case_and_logs_a_promise(page, collector):
+def test_a_collector_takes_the_next_case_and_logs_a_promise(page, collector, shanghai_morning):
     case = case_in_arrears(collector=collector, days_past_due=12)
-    case.borrower.time_zone = zone_where_it_is_midday()
+    case.borrower.time_zone = "Asia/Shanghai"
     case.borrower.save(update_fields=["time_zone"])
 
     log_in(page, "collector", PASSWORD)

@@ -17,7 +17,6 @@ from config.celery import app as celery_app
 from legal.models import Document, FileStatus, LetterKind, LitigationFile
 from tests.collection.factories import case_in_arrears
 from tests.e2e.conftest import log_in
-from tests.e2e.test_collector_journey import zone_where_it_is_midday
 from tests.factories import PASSWORD
 from tests.legal.factories import DocumentFactory, LegalPolicyFactory
 
@@ -33,12 +32,14 @@ def eager_celery():
     celery_app.conf.task_always_eager = previous
 
 
-def test_a_referral_becomes_a_file_with_a_final_notice_and_a_court_bundle(page, collector, legal_officer, eager_celery):
+def test_a_referral_becomes_a_file_with_a_final_notice_and_a_court_bundle(
+    page, collector, legal_officer, eager_celery, shanghai_morning
+):
     from legal.letters.defaults import letter_templates_install_defaults
 
     letter_templates_install_defaults()
     case = case_in_arrears(collector=collector, days_past_due=200)
-    case.borrower.time_zone = zone_where_it_is_midday()
+    case.borrower.time_zone = "Asia/Shanghai"
     case.borrower.language = "en"
     case.borrower.save(update_fields=["time_zone", "language"])
     LegalPolicyFactory(portfolio=case.portfolio, min_referral_balance=Decimal("100.00"))
