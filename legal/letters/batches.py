@@ -42,7 +42,8 @@ from collection import compliance
 from collection.models import Case
 from legal.letters import services
 from legal.letters.services import GUARD_REFUSED, RENDER_FAILED, LetterDraft, LetterError
-from legal.models import Document, LetterBatch, LetterBatchItem, LetterKind
+from legal.limitation import cases_limitation_refresh
+from legal.models import DEMAND_KINDS, Document, LetterBatch, LetterBatchItem, LetterKind
 
 logger = logging.getLogger("legal.letters")
 
@@ -148,10 +149,20 @@ def letter_batch_chunk_run(*, batch_id: int, size: int = CHUNK_SIZE) -> int:
             _fail(item, RENDER_FAILED, {})
             continue
         document, created = services.letter_store(
-            draft=drafts[item.pk], content=content, pages=services.pdf_pages(content), actor=actor, batch=batch
+            draft=drafts[item.pk],
+            content=content,
+            pages=services.pdf_pages(content),
+            actor=actor,
+            batch=batch,
+            limitation_refresh=False,
         )
         item.document = document
         item.status = LetterBatchItem.Status.DONE if created else LetterBatchItem.Status.SKIPPED
+    if batch.kind in DEMAND_KINDS:
+        # The demand restarts each case's limitation period: one refresh for the chunk, not one a letter.
+        cases_limitation_refresh(
+            case_ids=[item.case_id for item in items if item.status == LetterBatchItem.Status.DONE]
+        )
     LetterBatchItem.objects.bulk_update(items, ["status", "document", "error_code", "error_data"])
     return len(items)
 

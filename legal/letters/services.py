@@ -176,10 +176,13 @@ def letter_filename(*, case: Case, kind: str, issued_on) -> str:
     return f"{case.number}-{kind}-{issued_on:%Y%m%d}.pdf"
 
 
-def letter_store(*, draft: LetterDraft, content: bytes, pages: int, actor, batch=None) -> tuple[Document, bool]:
+def letter_store(
+    *, draft: LetterDraft, content: bytes, pages: int, actor, batch=None, limitation_refresh: bool = True
+) -> tuple[Document, bool]:
     """
     Store the rendered letter as a Document, with its timeline line, audit
-    row and limitation refresh: (document, True). When the case already has
+    row and limitation refresh (a batch passes limitation_refresh=False and
+    refreshes its whole chunk at once): (document, True). When the case already has
     its letter of this kind today — the unique key, met inside a savepoint —
     (that letter, False), and the file just written is removed again.
     Call it inside a transaction.
@@ -215,7 +218,7 @@ def letter_store(*, draft: LetterDraft, content: bytes, pages: int, actor, batch
         actor=actor if getattr(actor, "pk", None) else None,
         data={"document": document.pk, "kind": draft.kind, "language": draft.language, "batch": document.batch_id},
     )
-    if draft.kind in DEMAND_KINDS:
+    if limitation_refresh and draft.kind in DEMAND_KINDS:
         from legal.limitation import case_limitation_refresh
 
         case_limitation_refresh(case=case)

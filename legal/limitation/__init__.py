@@ -18,6 +18,7 @@ from legal.limitation.refresh import (  # noqa: F401
     case_limitation,
     case_limitation_periods,
     case_limitation_refresh,
+    cases_limitation_refresh,
     legal_policy_for,
     limitation_refresh_all,
 )

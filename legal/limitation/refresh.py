@@ -233,6 +233,20 @@ def case_limitation_refresh(*, case, today: datetime.date | None = None) -> bool
     return bool(changed)
 
 
+def cases_limitation_refresh(*, case_ids: list[int], today: datetime.date | None = None) -> int:
+    """
+    `case_limitation_refresh` for many cases at once, in the same few queries
+    whatever their number (a letter batch's chunk); returns how many changed.
+    """
+    if not case_ids:
+        return 0
+    today = today or lender_today()
+    with transaction.atomic():
+        changed = _write(_Facts(case_ids), today)
+        _files_deadline_refresh(changed)
+    return len(changed)
+
+
 def limitation_refresh_all(*, today: datetime.date | None = None, chunk: int = CHUNK) -> int:
     """
     The nightly refresh of every open case, chunk by chunk (each in its own
@@ -241,10 +255,4 @@ def limitation_refresh_all(*, today: datetime.date | None = None, chunk: int = C
     """
     today = today or lender_today()
     ids = list(Case.objects.exclude(status=CaseStatus.CLOSED).order_by("pk").values_list("pk", flat=True))
-    total = 0
-    for part in _chunks(ids, chunk):
-        with transaction.atomic():
-            changed = _write(_Facts(part), today)
-            _files_deadline_refresh(changed)
-        total += len(changed)
-    return total
+    return sum(cases_limitation_refresh(case_ids=part, today=today) for part in _chunks(ids, chunk))

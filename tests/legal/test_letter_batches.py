@@ -353,3 +353,15 @@ def test_the_batch_list_shows_only_the_users_batches(client, collector, team_lea
 def test_the_batch_list_is_403_without_the_right(client, field_agent):
     client.force_login(field_agent)
     assert client.get(reverse("legal:batch_list")).status_code == 403
+
+
+def test_a_chunk_of_demands_refreshes_the_limitation_of_its_letters_cases_once(collector, monkeypatch):
+    templates_for(KIND)
+    cases = cases_of(collector, ["Ann Lee", "Bob Stone", "Cy Young"])
+    HoldFactory(case=cases[1], kind=HoldKind.CEASE_CONTACT)
+    refreshed = []
+    monkeypatch.setattr(batches, "cases_limitation_refresh", lambda *, case_ids: refreshed.append(sorted(case_ids)))
+    batch = start(collector, cases)
+    letter_batch_run(batch_id=batch.pk, size=10)
+    # One refresh for the chunk, of the cases that got their letter (not the refused one).
+    assert refreshed == [sorted([cases[0].pk, cases[2].pk])]
