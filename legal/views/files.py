@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +25,6 @@ from legal.litigation import court, evidence, files
 from legal.litigation.files import CLOSED, FILED_OR_LATER, LitigationError
 from legal.litigation.selectors import file_page_get, file_visible_get, files_visible_to
 from legal.models import Enforcement, Evidence, FileStatus, Hearing
-
-BUNDLE_PANEL = "legal/bundles/_panel.html"
 
 PREPARING = _("The file is being prepared.")
 FILED = _("The filing is recorded; the limitation period restarts from it.")
@@ -44,15 +40,6 @@ RECOVERED = _("The amount recovered is booked as a payment.")
 EVIDENCE_ADDED = _("The exhibit is added.")
 EVIDENCE_MOVED = _("The exhibits are in their new order.")
 EVIDENCE_REMOVED = _("The exhibit is removed.")
-
-
-def _bundle_panel_exists() -> bool:
-    # The court bundle's panel is another part's template: draw it only once it exists.
-    try:
-        select_template([BUNDLE_PANEL])
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -120,7 +107,6 @@ def _page(request, file, *, bound: dict | None = None, status: int = 200):
         "exhibit_pages": sum(exhibit.pages for exhibit in exhibits),
         "hearing_outcomes": Hearing.Outcome.choices,
         "enforcement_statuses": Enforcement.Status.choices,
-        "bundle_panel": _bundle_panel_exists(),
     }
     return render(request, "legal/files/detail.html", context, status=status)
 

@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from config.celery import app as celery_app
 from legal.models import Document, FileStatus, LetterKind, LitigationFile
 from tests.collection.factories import case_in_arrears
 from tests.e2e.conftest import log_in
@@ -21,15 +20,6 @@ from tests.factories import PASSWORD
 from tests.legal.factories import DocumentFactory, LegalPolicyFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def eager_celery():
-    """The bundle builds in the web request's on-commit hook: no worker runs beside the live server."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def test_a_referral_becomes_a_file_with_a_final_notice_and_a_court_bundle(

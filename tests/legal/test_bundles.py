@@ -20,7 +20,6 @@ from django.utils.translation import gettext
 
 from accounts.models import AuditEvent
 from collection.models import AnsweredBy, Channel, ContactAttempt, Outcome
-from config.celery import app as celery_app
 from documents.pdf import pdf_render
 from legal.bundles.sections import SECTIONS
 from legal.bundles.services import ALREADY_BUILDING, NOT_ALLOWED, BundleError, bundle_build, bundle_request
@@ -58,14 +57,6 @@ def pdf_pages_text(content: bytes) -> list[str]:
 def bundle_bytes(bundle: CourtBundle) -> bytes:
     with bundle.pdf.open("rb") as handle:
         return handle.read()
-
-
-@pytest.fixture
-def eager_celery():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def litigation_file(*, language="en", collector=None, exhibits=(3, 2, 4), letters=(2, 1), contacts=60):

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from collection.models import Case, CaseEvent, ContactRefusal, EventKind, HoldKind
-from config.celery import app as celery_app
 from legal.letters import batches, services
 from legal.letters.batches import letter_batch_chunk_run, letter_batch_run, letter_batch_start
 from legal.letters.selectors import batch_progress
@@ -20,15 +19,6 @@ from tests.legal.test_letter_generate import borrower_case, templates_for
 pytestmark = pytest.mark.django_db
 
 KIND = LetterKind.FORMAL_DEMAND
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process when they are sent (on commit), as a worker would."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def pdf_text(content: bytes, tmp_path) -> str:

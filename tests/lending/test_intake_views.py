@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.roles import Role
-from config.celery import app as celery_app
 from lending.intake import forms as intake_forms
 from lending.intake import services
 from lending.intake.tasks import import_run_task
@@ -18,15 +17,6 @@ pytestmark = pytest.mark.django_db
 
 GOOD_CSV = "external_id,name,credit_score\nB1,张伟,600\nB2,Li Na,700\n"
 BAD_CSV = "external_id,name,credit_score\nB1,张伟,600\nB2,Li Na,seven\n"
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process when they are sent (on commit), as a worker would."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def upload(client, content, *, kind="borrowers", quarantine=False, name="borrowers.csv", encoding="utf-8"):
