@@ -47,9 +47,36 @@ from collection.models.deals import (  # noqa: F401
     PromiseToPay,
 )
 from collection.models.fields import ZERO  # noqa: F401
+from collection.models.messaging import (  # noqa: F401
+    MESSAGE_CHANNELS,
+    DeliveryCallbackReceipt,
+    MessageKind,
+    MessageOrigin,
+    MessageStatus,
+    MessageTemplate,
+    MessageTemplateVersion,
+    OutboundMessage,
+    ReminderRule,
+)
+from collection.models.nightly import (  # noqa: F401
+    NightlyRun,
+    NightlyStep,
+    RunStatus,
+)
 from collection.models.portfolios import (  # noqa: F401
     Jurisdiction,
     Portfolio,
+)
+from collection.models.strategies import (  # noqa: F401
+    Arm,
+    CaseStrategy,
+    Segment,
+    StepExecution,
+    StepOutcome,
+    StepTrigger,
+    Strategy,
+    StrategyStep,
+    StrategyVersion,
 )
 from collection.models.timeline import (  # noqa: F401
     CaseEvent,

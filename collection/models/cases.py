@@ -116,6 +116,10 @@ class Case(models.Model):
     promise_due_on = models.DateField(_("promise due"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     last_right_party_contact_at = models.DateTimeField(_("last spoke to the borrower"), null=True, blank=True)
+    # Added to the priority while a strategy step "queue for a call" asks for it (collection/strategies/).
+    strategy_priority_boost = models.SmallIntegerField(_("strategy boost"), default=0, db_default=0)
+    # The collection score (propensity to pay, 0-1000) portfolio writes each night; segments may use it.
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
 
     # The limitation period of the case's accounts (the earliest to expire), written by
     # legal (legal/limitation.py) when something restarts it and by the nightly run.
@@ -150,9 +154,7 @@ class Case(models.Model):
             models.Index(fields=["team", "-priority"], name="case_team_queue_idx", condition=~Q(status="closed")),
             models.Index(fields=["-priority"], name="case_open_priority_idx", condition=~Q(status="closed")),
             # The legal officer's list of open cases near the end of their limitation period.
-            models.Index(
-                fields=["limitation_expires_on"], name="case_limitation_idx", condition=~Q(status="closed")
-            ),
+            models.Index(fields=["limitation_expires_on"], name="case_limitation_idx", condition=~Q(status="closed")),
             # The unassigned pool of a team, and Next case's second tier (collection/services/next_case.py).
             models.Index(
                 fields=["team", "-priority"],

@@ -1,0 +1,1 @@
+"""The nightly chain: its ordered steps, each after the one before succeeded, and its record."""

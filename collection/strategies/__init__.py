@@ -1,0 +1,1 @@
+"""Segments, strategies and their steps, the action registry, champion/challenger."""
