@@ -39,6 +39,13 @@ class Capability(models.TextChoices):
     WORK_LEGAL = "legal.work", _("Work litigation files: accept or reject referrals, hearings, costs, bundles")
     APPROVE_LITIGATION = "legal.approve", _("Approve litigation above the portfolio's amount")
     CONFIGURE_LEGAL = "legal.configure", _("Configure the legal policy: least balance, notice days, limitation periods")
+    EDIT_MESSAGE_TEMPLATES = "collection.message_templates", _("Edit SMS, e-mail and in-app message templates")
+    CONFIGURE_AUTOMATION = (
+        "collection.automation",
+        _("Configure reminders, segments and strategies; run them; promote a challenger"),
+    )
+    VIEW_NIGHTLY_RUNS = "collection.nightly", _("See each night's run, its steps and failures; start a run")
+    MANAGE_CREDIT_LINES = "lending.credit_lines", _("Freeze, cut and restore credit lines; retry their delivery")
 
 
 # Agency agents see borrowers only through the cases placed with their agency
@@ -104,6 +111,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.WORK_LEGAL,
             Capability.APPROVE_LITIGATION,
             Capability.CONFIGURE_LEGAL,
+            Capability.EDIT_MESSAGE_TEMPLATES,
+            Capability.CONFIGURE_AUTOMATION,
+            Capability.VIEW_NIGHTLY_RUNS,
+            Capability.MANAGE_CREDIT_LINES,
         }
     ),
     Role.AGENCY_AGENT: frozenset(),
@@ -119,6 +130,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_ALL_CASES,
             Capability.CONFIGURE_COLLECTION,
             Capability.CONFIGURE_LEGAL,
+            Capability.VIEW_NIGHTLY_RUNS,
         }
     ),
 }

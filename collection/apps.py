@@ -64,3 +64,10 @@ class CollectionConfig(AppConfig):
         from collection.audit_text import audit_sentences_register
 
         audit_sentences_register()  # how its audit events read
+
+        # The automation's parts (issue 12), each adding its own pages, sections and nightly steps.
+        from collection import messaging, nightly, reminders, strategies
+        from collection.strategies import arms
+
+        for part in (messaging, reminders, strategies, arms, nightly):
+            part.register()

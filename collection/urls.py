@@ -1,6 +1,19 @@
 """Collection's pages, one list of routes per area (collection/views/<area>.py)."""
 
-from collection.views import arrangements, case, case_actions, portfolios, queues, reports, visits
+from collection.views import (
+    arrangements,
+    case,
+    case_actions,
+    experiments,
+    messages,
+    nightly,
+    portfolios,
+    queues,
+    reminders,
+    reports,
+    strategies,
+    visits,
+)
 
 app_name = "collection"
 
@@ -12,4 +25,9 @@ urlpatterns = [
     *visits.urlpatterns,
     *portfolios.urlpatterns,
     *reports.urlpatterns,
+    *messages.urlpatterns,
+    *reminders.urlpatterns,
+    *strategies.urlpatterns,
+    *experiments.urlpatterns,
+    *nightly.urlpatterns,
 ]

@@ -95,7 +95,8 @@ class ContactRefusal(models.Model):
     and write nothing.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contact_refusals")
+    # Blank for a message about an account not (yet) in a case: a reminder before the due date.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_refusals")
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="contact_refusals")
     contact_point = models.ForeignKey(
         ContactPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="contact_refusals"

@@ -1,0 +1,3 @@
+"""Collection's pages: experiments (see collection/experiments)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Collection's pages: messages (see collection/messages)."""
+
+urlpatterns = []

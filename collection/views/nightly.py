@@ -1,0 +1,3 @@
+"""Collection's pages: nightly (see collection/nightly)."""
+
+urlpatterns = []

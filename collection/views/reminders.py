@@ -1,0 +1,3 @@
+"""Collection's pages: reminders (see collection/reminders)."""
+
+urlpatterns = []

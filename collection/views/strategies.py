@@ -1,0 +1,3 @@
+"""Collection's pages: strategies (see collection/strategies)."""
+
+urlpatterns = []
