@@ -31,7 +31,7 @@ class EventFacts:
 # writes the promise, installment, arrangement, account, case and stage codes in SQL.
 CODES = {
     EventKind.CONTACT: ("contact_logged",),
-    EventKind.MESSAGE: ("message_sent",),
+    EventKind.MESSAGE: ("message_sent", "message_suppressed", "message_failed"),
     EventKind.NOTE: ("note_added",),
     EventKind.STATUS: ("reason_set", "status_changed", "opened", "closed"),
     EventKind.HOLD: ("hold_placed", "hold_released"),
@@ -85,12 +85,31 @@ def contact_logged(
     return EventFacts(EventKind.CONTACT, "contact_logged", data)
 
 
-def message_sent(*, channel, purpose: str, contact_id=None) -> EventFacts:
-    """An automatic message to the borrower; `purpose` is a reminder kind such as "overdue_reminder"."""
+def message_sent(*, channel, purpose: str, contact_id=None, message_id=None, status: str = "sent") -> EventFacts:
+    """
+    A message to the borrower left; `purpose` is its kind (MessageKind, e.g.
+    "overdue_reminder"). `status` is its delivery state, which the provider's
+    delivery report later moves to "delivered" or "failed" on this very event.
+    """
     data = {"channel": str(channel), "purpose": purpose}
     if contact_id is not None:
         data["contact_id"] = contact_id
+    if message_id is not None:
+        data["message_id"] = message_id
+        data["status"] = str(status)
     return EventFacts(EventKind.MESSAGE, "message_sent", data)
+
+
+def message_suppressed(*, channel, purpose: str, rule: str, message_id) -> EventFacts:
+    """A queued message not sent: the guard's rule (a Rule code) or the sender's own reason code."""
+    data = {"channel": str(channel), "purpose": purpose, "rule": str(rule), "message_id": message_id}
+    return EventFacts(EventKind.MESSAGE, "message_suppressed", data)
+
+
+def message_failed(*, channel, purpose: str, failure: str, message_id) -> EventFacts:
+    """A message the channel could not deliver: the failure's code ("provider_400", "timeout"...)."""
+    data = {"channel": str(channel), "purpose": purpose, "failure": str(failure), "message_id": message_id}
+    return EventFacts(EventKind.MESSAGE, "message_failed", data)
 
 
 def note_added() -> EventFacts:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.templatetags.arrears import money
 from collection import events
+from collection.messaging.codes import failure_text, suppression_text
 from collection.models import (
     AnsweredBy,
     ArrangementKind,
@@ -33,6 +34,7 @@ from collection.models import (
     EventKind,
     HoldKind,
     LatenessReason,
+    MessageKind,
     Outcome,
     Stage,
 )
@@ -75,15 +77,41 @@ def _contact_text(data: dict) -> str:
 
 
 MESSAGE_PURPOSES = {
-    "pre_due_reminder": gettext_lazy("Reminder before the due date"),
+    **{kind.value: kind.label for kind in MessageKind},
+    # Written by earlier versions of the demo.
     "due_reminder": gettext_lazy("Reminder on the due date"),
-    "overdue_reminder": gettext_lazy("Overdue reminder"),
+}
+MESSAGE_STATES = {
+    "queued": gettext_lazy("queued"),
+    "sent": gettext_lazy("sent"),
+    "delivered": gettext_lazy("delivered"),
+    "failed": gettext_lazy("not delivered"),
 }
 
 
+def _message_values(data: dict) -> dict:
+    return {
+        "purpose": MESSAGE_PURPOSES.get(data.get("purpose", ""), _("Message")),
+        "channel": Channel(data["channel"]).label,
+    }
+
+
 def _message_text(data: dict) -> str:
-    purpose = MESSAGE_PURPOSES.get(data.get("purpose", ""), _("Message"))
-    return _("%(purpose)s sent by %(channel)s") % {"purpose": purpose, "channel": Channel(data["channel"]).label}
+    text = _("%(purpose)s sent by %(channel)s") % _message_values(data)
+    state = data.get("status")
+    if state and state != "sent" and state in MESSAGE_STATES:
+        text = f"{text} · {MESSAGE_STATES[state]}"
+    return text
+
+
+def _message_suppressed_text(data: dict) -> str:
+    values = {**_message_values(data), "reason": suppression_text(data.get("rule", ""))}
+    return _("%(purpose)s by %(channel)s not sent: %(reason)s") % values
+
+
+def _message_failed_text(data: dict) -> str:
+    values = {**_message_values(data), "reason": failure_text(data.get("failure", ""))}
+    return _("%(purpose)s by %(channel)s failed: %(reason)s") % values
 
 
 # --- Promises ------------------------------------------------------------------------------------
@@ -266,6 +294,8 @@ def _visit_reported_text(data: dict) -> str:
 EVENT_TEXT = {
     "contact_logged": _contact_text,
     "message_sent": _message_text,
+    "message_suppressed": _message_suppressed_text,
+    "message_failed": _message_failed_text,
     "note_added": lambda data: _("Note"),
     "reason_set": _reason_text,
     "status_changed": _status_text,

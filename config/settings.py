@@ -264,6 +264,56 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="arrears@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Messages to borrowers (docs/messages.md) ---------------------------------
+# Which backend sends each channel; the demo writes files under var/messages/.
+# Production: MESSAGES_SMS_BACKEND=collection.messaging.backends.http.HttpSmsBackend
+# with SMS_HTTP_URL and its credentials, and e-mail through EMAIL_URL (SMTP).
+ARREARS_MESSAGE_BACKENDS = {
+    "sms": env.str("MESSAGES_SMS_BACKEND", default="collection.messaging.backends.files.SmsFileBackend"),
+    "email": env.str("MESSAGES_EMAIL_BACKEND", default="collection.messaging.backends.email.EmailBackend"),
+    "in_app": env.str("MESSAGES_IN_APP_BACKEND", default="collection.messaging.backends.files.InAppFileBackend"),
+}
+MESSAGES_DIR = Path(env.str("MESSAGES_DIR", default=str(VAR_DIR / "messages")))
+ARREARS_MESSAGE_BACKEND_OPTIONS = {
+    "sms_files": {"folder": str(MESSAGES_DIR)},
+    "in_app_files": {"folder": str(MESSAGES_DIR)},
+    "files": {"folder": str(MESSAGES_DIR)},
+    "email": {
+        # Blank: EMAIL_BACKEND above (SMTP in production). The demo's e-mails go to files beside the SMS.
+        "django_backend": env.str(
+            "MESSAGES_EMAIL_DJANGO_BACKEND", default="django.core.mail.backends.filebased.EmailBackend" if DEMO else ""
+        ),
+        "django_backend_options": {"file_path": str(MESSAGES_DIR / "email")} if DEMO else {},
+        "from_email": env.str("MESSAGES_FROM_EMAIL", default=DEFAULT_FROM_EMAIL),
+        "message_id_domain": env.str("MESSAGES_MESSAGE_ID_DOMAIN", default="arrears.invalid"),
+    },
+    "sms_http": {
+        "url": env.str("SMS_HTTP_URL", default=""),
+        "username": env.str("SMS_HTTP_USERNAME", default=""),
+        "password": env.str("SMS_HTTP_PASSWORD", default=""),
+        "token": env.str("SMS_HTTP_TOKEN", default=""),
+        "sender": env.str("SMS_HTTP_SENDER", default=""),
+        "timeout": env.float("SMS_HTTP_TIMEOUT", default=10.0),
+        "payload": env.json(
+            "SMS_HTTP_PAYLOAD", default={"to": "recipient", "text": "body", "reference": "idempotency_key"}
+        ),
+        "extra": env.json("SMS_HTTP_EXTRA", default={}),
+        "id_field": env.str("SMS_HTTP_ID_FIELD", default="id"),
+        "idempotency_header": env.str("SMS_HTTP_IDEMPOTENCY_HEADER", default="Idempotency-Key"),
+        "callback_url": env.str("SMS_HTTP_CALLBACK_URL", default=""),
+    },
+}
+# A transient failure (timeout, 5xx) is tried again after 30 s, 60 s, 120 s...
+# up to MESSAGES_MAX_ATTEMPTS tries in all, then the message is failed.
+MESSAGES_MAX_ATTEMPTS = env.int("MESSAGES_MAX_ATTEMPTS", default=5)
+MESSAGES_RETRY_BASE_SECONDS = env.int("MESSAGES_RETRY_BASE_SECONDS", default=30)
+MESSAGES_RETRY_MAX_SECONDS = env.int("MESSAGES_RETRY_MAX_SECONDS", default=60 * 60)
+# How long a sender holds a claimed message before another may take it (a worker killed mid-send).
+MESSAGES_CLAIM_SECONDS = env.int("MESSAGES_CLAIM_SECONDS", default=5 * 60)
+# The providers' delivery reports: HMAC-SHA256 over "<timestamp>.<body>" with this secret.
+MESSAGES_CALLBACK_SECRET = env.str("MESSAGES_CALLBACK_SECRET", default="")
+MESSAGES_CALLBACK_MAX_AGE_SECONDS = env.int("MESSAGES_CALLBACK_MAX_AGE_SECONDS", default=5 * 60)
+
 # --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
 # Redis in production (CELERY_BROKER_URL=redis://127.0.0.1:6379/0). With no
 # broker configured, Kombu's filesystem transport under var/ lets the demo run

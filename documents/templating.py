@@ -104,10 +104,10 @@ FILTERS = {
 # --- The environment ---------------------------------------------------------
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
+def _environment(*, autoescape: bool = True) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
         loader=None,
-        autoescape=True,
+        autoescape=autoescape,
         undefined=StrictUndefined,
         auto_reload=False,
     )
@@ -117,6 +117,8 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 
 ENVIRONMENT = _environment()
+# Plain text (an SMS, a text e-mail): the same sandbox, nothing HTML-escaped ("&" stays "&").
+TEXT_ENVIRONMENT = _environment(autoescape=False)
 
 
 def _problem_from(exc: Exception) -> TemplateProblem:
@@ -149,10 +151,10 @@ def _parse(source: str) -> nodes.Template:
 
 
 @functools.lru_cache(maxsize=256)
-def _compile(source: str) -> jinja2.Template:
+def _compile(source: str, text: bool = False) -> jinja2.Template:
     tree = _parse(source)
     try:
-        return ENVIRONMENT.from_string(tree)
+        return (TEXT_ENVIRONMENT if text else ENVIRONMENT).from_string(tree)
     except TemplateError as exc:
         raise _problem_from(exc) from exc
 
@@ -179,12 +181,15 @@ def plain_data(value, path: str = "context"):
     )
 
 
-def render_sandboxed(source: str, context: dict) -> str:
-    """Render a staff-edited template with plain data; TemplateProblem if it is wrong."""
+def render_sandboxed(source: str, context: dict, *, text: bool = False) -> str:
+    """
+    Render a staff-edited template with plain data; TemplateProblem if it is
+    wrong. `text=True` renders plain text (messages): the same sandbox, no HTML escaping.
+    """
     if not isinstance(context, dict):
         raise TypeError(f"the context is a dict, not {type(context).__name__}")
     data = plain_data(context)
-    template = _compile(source)
+    template = _compile(source, text)
     try:
         return template.render(data)
     except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:

@@ -7,6 +7,9 @@ sentence the user can act on.
 
     contact_check(case=..., channel="call", contact_point=point)  -> Verdict
     contact_require(..., actor=user, action="contact")           -> None or ContactRefused (recorded)
+    contact_check(case=None, account=..., channel="sms")          a message about an account in no case
+    contact_hours_next(case=..., at=...)                          the next moment the hours allow (messages)
+    refusal_log(verdict=..., case=..., ...)                       record a refusal contact_check gave
     @refusals_recorded                                            a service's outer wrapper: records
                                                                   a refusal after its rollback
     contact_points_verdicts(case=..., contact_points=[...])       -> {point id: Verdict}
@@ -34,8 +37,10 @@ in docs/compliance.md.
 
 from collection.compliance.guard import (
     contact_check,
+    contact_hours_next,
     contact_points_verdicts,
     contact_require,
+    refusal_log,
     refusal_record,
     refusals_recorded,
     visit_report_check,
@@ -66,12 +71,14 @@ __all__ = [
     "Rule",
     "Verdict",
     "contact_check",
+    "contact_hours_next",
     "contact_points_verdicts",
     "contact_require",
     "opt_out_line",
     "opt_out_line_required",
     "portfolio_limits_errors",
     "profile_for",
+    "refusal_log",
     "refusal_record",
     "refusals_recorded",
     "visit_report_check",

@@ -197,7 +197,7 @@ def third_party_borrower_reachable(facts: CaseFacts, request: ContactRequest) ->
     window = facts.attempts_since(days)
     spoke_on = [attempt.local_date for attempt in window if attempt.answered_by == AnsweredBy.BORROWER]
     # The case's last right-party contact counts too: it may have been logged outside the attempts.
-    last_rpc = facts.case.last_right_party_contact_at
+    last_rpc = facts.last_right_party_contact_at
     if last_rpc is not None:
         last_rpc_day = timezone.localtime(last_rpc, facts.zone).date()
         if facts.today - datetime.timedelta(days=days - 1) <= last_rpc_day <= facts.today:

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from collection.compliance.profiles import profile_for
 from collection.compliance.rules import BORROWER_HOLDS, OUTCOME_NUMBER_MARKS, WINDOW_DAYS
-from collection.models import AnsweredBy, CaseAccount, ContactAttempt, Hold, Outcome
+from collection.models import AnsweredBy, CaseAccount, ContactAttempt, Hold, Outcome, Portfolio
 from lending.models import ContactPoint, PhoneNumberMark
 from lending.phones import address_zones, borrower_zones, known_zone
 
@@ -68,12 +68,23 @@ class Attempt:
 
 
 class CaseFacts:
-    """What the guard knows about one case at one moment; each read happens once, when a rule first needs it."""
+    """
+    What the guard knows about one case at one moment; each read happens once,
+    when a rule first needs it. A message about an account that is in no case
+    (a reminder before the due date) is judged with `case=None` and the
+    account: the borrower's flags, borrower-wide holds, consent, the point and
+    the hours apply as for a case, under the portfolio of the account's product.
+    """
 
-    def __init__(self, case, at):
+    def __init__(self, case, at, *, account=None):
         self.case = case
-        self.borrower = case.borrower
-        self.profile = profile_for(case.portfolio)
+        self.account = account
+        if case is not None:
+            self.borrower = case.borrower
+            self.profile = profile_for(case.portfolio)
+        else:
+            self.borrower = account.borrower
+            self.profile = profile_for(account_portfolio(account))
         self.at = at
         self._holds = None
         self._attempts = None
@@ -180,12 +191,10 @@ class CaseFacts:
     # Holds: this case's, and the borrower-wide ones on any of the borrower's cases.
     def holds(self) -> set[str]:
         if self._holds is None:
-            self._holds = set(
-                Hold.objects.filter(
-                    Q(case_id=self.case.pk) | Q(case__borrower_id=self.borrower.pk, kind__in=BORROWER_HOLDS),
-                    released_at__isnull=True,
-                ).values_list("kind", flat=True)
-            )
+            borrower_wide = Q(case__borrower_id=self.borrower.pk, kind__in=BORROWER_HOLDS)
+            # Without a case only the holds that follow the borrower apply (a dispute holds its own case).
+            which = borrower_wide if self.case is None else Q(case_id=self.case.pk) | borrower_wide
+            self._holds = set(Hold.objects.filter(which, released_at__isnull=True).values_list("kind", flat=True))
         return self._holds
 
     # The borrower's attempts over the longest window any rule looks back over.
@@ -232,11 +241,23 @@ class CaseFacts:
         self.third_party_history([point_id])
         return self._third_party[point_id]
 
+    @property
+    def last_right_party_contact_at(self):
+        return self.case.last_right_party_contact_at if self.case is not None else None
+
     def oldest_unpaid_due_on(self) -> datetime.date:
+        if self.case is None:
+            return self.account.oldest_unpaid_due_on or self.today
         oldest = CaseAccount.objects.filter(case_id=self.case.pk, left_on__isnull=True).aggregate(
             oldest=Min("account__oldest_unpaid_due_on")
         )["oldest"]
         return oldest or self.case.opened_on
+
+
+def account_portfolio(account) -> Portfolio:
+    """The portfolio an account's case would be opened in: its product's (the lowest id), else the default one."""
+    portfolio = Portfolio.objects.filter(products__id=account.product_id).order_by("pk").first()
+    return portfolio or Portfolio.objects.get(is_default=True)
 
 
 def primary_zone(case, at=None):

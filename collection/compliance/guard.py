@@ -41,6 +41,7 @@ from collection.compliance.rules import (
     Rule,
 )
 from collection.compliance.verdicts import ContactRefused, Verdict, refusal
+from collection.messaging.hours import next_contact_moment_in_all
 from collection.models import Channel, ContactRefusal, Direction
 
 
@@ -54,12 +55,14 @@ class RefusedAttempt:
     at: datetime.datetime
     actor: object
     action: str
+    borrower_id: int | None = None
 
 
 def contact_check(
     *,
     case,
     channel: str,
+    account=None,
     contact_point=None,
     at=None,
     direction: str = Direction.OUTBOUND,
@@ -72,8 +75,10 @@ def contact_check(
     `threatens_legal_action` marks a letter or call that mentions suing
     (refused on a time-barred debt where the profile has a limitation period).
     Select the case with its borrower and portfolio to save two queries.
+    `case=None` with an `account` judges a message about an account in no
+    case (a reminder before the due date), under its product's portfolio.
     """
-    facts = CaseFacts(case, at or timezone.now())
+    facts = CaseFacts(case, at or timezone.now(), account=account)
     request = ContactRequest(
         channel=Channel(channel),
         contact_point=contact_point,
@@ -98,8 +103,44 @@ def contact_require(*, actor=None, action: str = "contact", **kwargs) -> None:
             at=kwargs.get("at") or timezone.now(),
             actor=actor,
             action=action,
+            borrower_id=_borrower_id(kwargs["case"], kwargs.get("account")),
         )
         _refuse(verdict, attempt)
+
+
+def _borrower_id(case, account):
+    return case.borrower_id if case is not None else account.borrower_id
+
+
+def refusal_log(
+    *, verdict: Verdict, case, channel: str, contact_point=None, account=None, at=None, actor=None, action: str
+) -> ContactRefusal:
+    """
+    Record a refused verdict obtained from `contact_check` (the message sender
+    asks once, then either waits for the contact hours or records the refusal
+    here); the same row `contact_require` writes.
+    """
+    attempt = RefusedAttempt(
+        case=case,
+        channel=str(channel),
+        contact_point=contact_point,
+        at=at or timezone.now(),
+        actor=actor,
+        action=action,
+        borrower_id=_borrower_id(case, account),
+    )
+    refused = ContactRefused(verdict)
+    refused.attempt = attempt
+    return refusal_record(refused)
+
+
+def contact_hours_next(*, case, at, account=None) -> datetime.datetime | None:
+    """
+    The first moment from `at` inside the contact hours in every zone the
+    borrower may be in, or None when no zone is known or their windows never meet.
+    """
+    facts = CaseFacts(case, at, account=account)
+    return next_contact_moment_in_all(profile=facts.profile, time_zones=facts.zones(), at=at)
 
 
 def _refuse(verdict: Verdict, attempt: RefusedAttempt):
@@ -118,8 +159,8 @@ def refusal_record(refused: ContactRefused) -> ContactRefusal | None:
     case = attempt.case
     actor = attempt.actor if getattr(attempt.actor, "pk", None) else None
     refused.recorded = ContactRefusal.objects.create(
-        case_id=case.pk,
-        borrower_id=case.borrower_id,
+        case_id=getattr(case, "pk", None),
+        borrower_id=attempt.borrower_id or case.borrower_id,
         contact_point_id=getattr(attempt.contact_point, "pk", None),
         channel=attempt.channel,
         rule=refused.verdict.rule,

@@ -3,3 +3,5 @@
 
 def register() -> None:
     """What this part adds at start-up (navigation, case-page sections, timeline codes, nightly steps)."""
+    # The worker finds the task here: autodiscovery reads only each app's own tasks.py.
+    from collection.messaging import tasks  # noqa: F401
