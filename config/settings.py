@@ -370,6 +370,28 @@ CELERY_BEAT_SCHEDULE = {
 
 INTAKE_MAX_FILE_BYTES = env.int("INTAKE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
 
+# --- Credit-line actions to the core system (docs/operations.md, "Core-system outbox")
+# Each freeze, cut and restore is an outbox row POSTed as JSON to CORE_SYSTEM_URL,
+# signed with CORE_SYSTEM_SECRET (accounts/signing.py), until a 2xx answers.
+# Unset (the demo), the rows wait as pending and the deliveries page says why.
+CORE_SYSTEM_URL = env.str("CORE_SYSTEM_URL", default="")
+CORE_SYSTEM_SECRET = env.str("CORE_SYSTEM_SECRET", default="")
+CORE_SYSTEM_CONNECT_TIMEOUT = env.float("CORE_SYSTEM_CONNECT_TIMEOUT", default=5.0)
+CORE_SYSTEM_TIMEOUT = env.float("CORE_SYSTEM_TIMEOUT", default=15.0)
+# Retries with exponential backoff (base * 2^(attempt-1), capped); after the
+# last attempt a row is "failed" and waits for a manual retry.
+CORE_SYSTEM_MAX_ATTEMPTS = env.int("CORE_SYSTEM_MAX_ATTEMPTS", default=10)
+CORE_SYSTEM_RETRY_BASE_SECONDS = env.int("CORE_SYSTEM_RETRY_BASE_SECONDS", default=30)
+CORE_SYSTEM_RETRY_MAX_SECONDS = env.int("CORE_SYSTEM_RETRY_MAX_SECONDS", default=60 * 60)
+CORE_SYSTEM_BATCH_SIZE = env.int("CORE_SYSTEM_BATCH_SIZE", default=200)
+# A line frozen or cut for delinquency is restored after this many months current.
+CREDIT_LINE_RESTORE_AFTER_MONTHS = env.int("CREDIT_LINE_RESTORE_AFTER_MONTHS", default=3)
+CELERY_BEAT_SCHEDULE["core-system-outbox"] = {
+    "task": "lending.credit_lines.tasks.core_system_deliver_task",
+    "schedule": 60,
+    "options": {"queue": "default"},
+}
+
 # --- The lender on its letters (docs/letters.md) ------------------------------
 # Who the letters come from and where borrowers may pay: the designated payment
 # channels only (a letter never names another account). A text that differs by

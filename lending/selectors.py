@@ -14,7 +14,15 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.permissions import Capability, user_can
 from lending.masking import sees_full_personal_data
-from lending.models import Borrower, ContactPoint, CreditAccount, Installment, Payment, PaymentAllocation
+from lending.models import (
+    Borrower,
+    ContactPoint,
+    CreditAccount,
+    CreditLimitChange,
+    Installment,
+    Payment,
+    PaymentAllocation,
+)
 
 BorrowerScope = Callable[[object, QuerySet[Borrower]], QuerySet[Borrower]]
 
@@ -97,5 +105,6 @@ def accounts_with_details(*, user) -> QuerySet[CreditAccount]:
                 )
             ),
         ),
-        "limit_changes__actor",
+        Prefetch("limit_changes", queryset=CreditLimitChange.objects.select_related("actor", "delivery")),
+        "line_restrictions",
     )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from lending import views
+from lending.credit_lines.urls import urlpatterns as credit_line_urlpatterns
 from lending.intake.urls import urlpatterns as intake_urlpatterns
 
 app_name = "lending"
@@ -11,4 +12,5 @@ urlpatterns = [
     path("borrowers/<int:pk>/reveal/", views.borrower_reveal, name="borrower_reveal"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     *intake_urlpatterns,
+    *credit_line_urlpatterns,
 ]

@@ -18,8 +18,10 @@ from django.db import connection
 from lending.models import (
     Borrower,
     ContactPoint,
+    CoreSystemDelivery,
     CreditAccount,
     CreditLimitChange,
+    CreditLineRestriction,
     CreditProduct,
     DelinquencySnapshot,
     Installment,
@@ -64,6 +66,8 @@ CHUNK_LISTS = (
 # Everything --replace deletes, children first. Products, buckets, import
 # history and the audit trail stay.
 PORTFOLIO_MODELS = (
+    CoreSystemDelivery,
+    CreditLineRestriction,
     PaymentAllocation,
     Payment,
     DelinquencySnapshot,

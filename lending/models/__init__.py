@@ -24,6 +24,10 @@ from lending.models.borrowers import (  # noqa: F401
     ContactPoint,
     PhoneNumberMark,
 )
+from lending.models.credit_lines import (  # noqa: F401
+    CoreSystemDelivery,
+    CreditLineRestriction,
+)
 from lending.models.delinquency import (  # noqa: F401
     Bucket,
     DelinquencyRun,

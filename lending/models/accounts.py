@@ -75,7 +75,17 @@ class CreditLimitChange(models.Model):
         RESTORED = "restored", _("Restored after cure")
         OTHER = "other", _("Other")
 
+    class Action(models.TextChoices):
+        SET = "set", _("Limit set")
+        FREEZE = "freeze", _("Line frozen")
+        CUT = "cut", _("Limit cut")
+        RESTORE = "restore", _("Line restored")
+
     account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="limit_changes")
+    # What happened to the line; a freeze keeps the limit (previous == new) and stops lending.
+    action = models.CharField(
+        _("action"), max_length=10, choices=Action.choices, default=Action.SET, db_default=Action.SET
+    )
     changed_at = models.DateTimeField(_("changed at"))
     previous_limit = money_field(_("previous limit"))
     new_limit = money_field(_("new limit"))
