@@ -27,6 +27,8 @@ EXPECTED_NAVIGATION = {
     Role.AGENCY_AGENT: {"home"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios", "refusal_report"},
 }
+# The pages of issue 12, each added by its part.
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"core_deliveries"}
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
