@@ -373,8 +373,9 @@ INTAKE_MAX_FILE_BYTES = env.int("INTAKE_MAX_FILE_BYTES", default=200 * 1024 * 10
 # --- Credit-line actions to the core system (docs/operations.md, "Core-system outbox")
 # Each freeze, cut and restore is an outbox row POSTed as JSON to CORE_SYSTEM_URL,
 # signed with CORE_SYSTEM_SECRET (accounts/signing.py), until a 2xx answers.
-# Unset (the demo), the rows wait as pending and the deliveries page says why.
-CORE_SYSTEM_URL = env.str("CORE_SYSTEM_URL", default="")
+# Unset, the rows wait as pending and the deliveries page says why; a file://
+# folder (the demo's default) receives each change as a JSON file instead.
+CORE_SYSTEM_URL = env.str("CORE_SYSTEM_URL", default=f"file://{VAR_DIR / 'core-system'}" if DEMO else "")
 CORE_SYSTEM_SECRET = env.str("CORE_SYSTEM_SECRET", default="")
 CORE_SYSTEM_CONNECT_TIMEOUT = env.float("CORE_SYSTEM_CONNECT_TIMEOUT", default=5.0)
 CORE_SYSTEM_TIMEOUT = env.float("CORE_SYSTEM_TIMEOUT", default=15.0)

@@ -11,6 +11,10 @@ row), POSTed as signed JSON, and its answer recorded:
   (then failed);
 - any other answer (4xx, a redirect): failed at once, with the answer kept.
 
+CORE_SYSTEM_URL may name a folder instead (file:///path, the demo's
+default): each change is written there as `<idempotency key>.json`, with
+the headers it would have carried, and counts as delivered.
+
 A failed row waits for a manual retry (services.core_delivery_retry). A
 worker that dies holding a claim loses it when `claimed_until` passes; the
 receiver de-duplicates by the Idempotency-Key header should that row then
@@ -24,6 +28,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -40,6 +45,7 @@ logger = logging.getLogger(__name__)
 Status = CoreSystemDelivery.Status
 
 NOT_CONFIGURED = _("No core system is configured (CORE_SYSTEM_URL): changes wait here until one is.")
+FILE_DELIVERY = _("Demo: each change is written as a file to {folder} instead of being sent to a core system.")
 # Answers worth asking again: the core system is busy or restarting, not refusing the change.
 TRANSIENT_STATUS_CODES = {408, 425, 429}
 ERROR_BODY_CHARS = 300
@@ -61,6 +67,12 @@ class Answer:
 
 def core_system_configured() -> bool:
     return bool(settings.CORE_SYSTEM_URL)
+
+
+def core_system_folder() -> str:
+    """The folder the changes are written to, when CORE_SYSTEM_URL is a file:// URL (else "")."""
+    url = urlsplit(settings.CORE_SYSTEM_URL)
+    return url.path if url.scheme == "file" else ""
 
 
 def core_deliveries_deliver(*, now=None, limit: int | None = None, time_budget: float | None = None) -> dict:
@@ -142,6 +154,8 @@ def core_system_post(*, payload: dict, idempotency_key: str) -> Answer:
         "User-Agent": "Arrears core-system outbox",
     }
     url = urlsplit(settings.CORE_SYSTEM_URL)
+    if url.scheme == "file":
+        return _file_write(Path(url.path), body=body, headers=headers, idempotency_key=idempotency_key)
     connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(url.hostname, url.port, timeout=settings.CORE_SYSTEM_CONNECT_TIMEOUT)
     try:
@@ -158,6 +172,20 @@ def core_system_post(*, payload: dict, idempotency_key: str) -> Answer:
         return Answer(None, f"{type(error).__name__}: {error}"[:500])
     finally:
         connection.close()
+
+
+def _file_write(folder: Path, *, body: bytes, headers: dict, idempotency_key: str) -> Answer:
+    """The demo's core system: one JSON file a change (written again, the same file: idempotent)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{idempotency_key}.json"
+        partial = target.with_suffix(".part")
+        document = {"headers": headers, "body": json.loads(body)}
+        partial.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+        partial.replace(target)  # whole or not at all
+    except OSError as error:
+        return Answer(None, f"{type(error).__name__}: {error}"[:500])
+    return Answer(200, "")
 
 
 def _claim_seconds() -> float:

@@ -19,7 +19,7 @@ from accounts.permissions import Capability, capability_required, user_can
 from lending import selectors
 from lending.credit_lines import services
 from lending.credit_lines.forms import CoreDeliveryFilter, LineCutForm, LineFreezeForm, LineRestoreForm
-from lending.credit_lines.outbox import NOT_CONFIGURED, core_system_configured
+from lending.credit_lines.outbox import FILE_DELIVERY, NOT_CONFIGURED, core_system_configured, core_system_folder
 from lending.models import CoreSystemDelivery
 from lending.services.errors import LendingError
 
@@ -120,6 +120,7 @@ def core_deliveries(request):
             ],
             "failed_count": counts.get(CoreSystemDelivery.Status.FAILED, 0),
             "not_configured": None if core_system_configured() else NOT_CONFIGURED,
+            "file_delivery": str(FILE_DELIVERY).format(folder=core_system_folder()) if core_system_folder() else "",
         },
     )
 

@@ -4,6 +4,7 @@ once the core system answers, however long it was down, refused or slow.
 """
 
 import datetime
+import json
 import threading
 
 import pytest
@@ -188,3 +189,14 @@ def test_two_workers_at_once_never_deliver_a_row_twice(core_settings):
     assert not errors, errors
     assert sorted(core.keys()) == sorted(keys)  # each exactly once
     assert set(CoreSystemDelivery.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+
+
+@pytest.mark.django_db
+def test_the_demo_writes_each_change_to_a_folder(core_settings, frozen, tmp_path):
+    core_settings.CORE_SYSTEM_URL = f"file://{tmp_path / 'core-system'}"
+    assert core_deliveries_deliver(now=_at(0))["delivered"] == 1
+    frozen.refresh_from_db()
+    assert frozen.status == Status.DELIVERED
+    written = json.loads((tmp_path / "core-system" / f"{frozen.idempotency_key}.json").read_text())
+    assert written["body"] == frozen.payload
+    assert written["headers"]["Idempotency-Key"] == frozen.idempotency_key
