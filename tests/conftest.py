@@ -6,9 +6,15 @@ outsider, a collector of another team who must not see team A's work.
 """
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from accounts.roles import Role
 from tests.factories import TeamFactory, UserFactory
+
+# Property tests are judged by their examples, not their speed: on a busy machine (CI, the suite in
+# parallel) Hypothesis's default 200 ms deadline per example failed tests that were right.
+hypothesis_settings.register_profile("arrears", deadline=None)
+hypothesis_settings.load_profile("arrears")
 
 
 @pytest.fixture(autouse=True)
