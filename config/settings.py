@@ -14,6 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -339,30 +340,81 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=30 * 60)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60)
+# Queues by kind of work (docs/operations.md, "Workers and queues"): a long
+# letter batch or the nightly chain never holds up a reminder. Every task is
+# routed by name; a task not named here goes to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("messages", "documents", "nightly", "default")]
+CELERY_TASK_ROUTES = {
+    # Sending one message, and the dispatcher that sends the queued ones that are due.
+    "collection.messaging.tasks.*": {"queue": "messages"},
+    "collection.reminders.tasks.*": {"queue": "messages"},
+    # Letters and court bundles: WeasyPrint, minutes for a large batch.
+    "legal.letters.tasks.*": {"queue": "documents"},
+    "legal.bundles.tasks.*": {"queue": "documents"},
+    # The nightly chain, and the parts of it that can still be run alone.
+    "collection.nightly.tasks.*": {"queue": "nightly"},
+    "collection.tasks.collection_nightly_task": {"queue": "nightly"},
+    "lending.tasks.nightly_run_task": {"queue": "nightly"},
+    "legal.limitation.tasks.limitation_refresh_all_task": {"queue": "nightly"},
+    # Imports, strategies run by hand, credit-line deliveries, session clean-up: "default".
+}
+# Soft and hard time limits per queue, in seconds: config/celery.py gives each
+# task its queue's (CELERY_TASK_TIME_LIMIT, the fallback, is the default
+# queue's). The soft limit raises SoftTimeLimitExceeded in the task, which a
+# service turns into its own "failed" state; the hard one kills the worker
+# process (prefork pool only: the demo's solo pool cannot enforce limits).
+ARREARS_QUEUE_TIME_LIMITS = {
+    "messages": (
+        env.int("CELERY_MESSAGES_SOFT_TIME_LIMIT", default=60),
+        env.int("CELERY_MESSAGES_TIME_LIMIT", default=90),
+    ),
+    "documents": (
+        env.int("CELERY_DOCUMENTS_SOFT_TIME_LIMIT", default=30 * 60),
+        env.int("CELERY_DOCUMENTS_TIME_LIMIT", default=35 * 60),
+    ),
+    "nightly": (
+        env.int("CELERY_NIGHTLY_SOFT_TIME_LIMIT", default=3 * 60 * 60),
+        env.int("CELERY_NIGHTLY_TIME_LIMIT", default=3 * 60 * 60 + 10 * 60),
+    ),
+    "default": (
+        env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=30 * 60),
+        env.int("CELERY_TASK_TIME_LIMIT", default=35 * 60),
+    ),
+}
+CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = ARREARS_QUEUE_TIME_LIMITS["default"]
+CELERY_TASK_ANNOTATIONS = ["config.celery.QueueTimeLimits"]
+# A task is acknowledged when it has finished, not when it is received: a worker that dies mid-task
+# leaves it on the broker for another. Every task is therefore safe to run twice (it takes ids and
+# claims its rows). Retries are for transient errors only (a timeout, a 5xx, a lost connection), with
+# exponential backoff, and each task names them (autoretry_for=...); a permanent error (a 4xx, a bad
+# template, a refused contact) marks the row failed at once and is never retried.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis hands an unacknowledged task to another worker after the visibility timeout: it must
+    # outlast the longest task (the nightly chain's hard limit) or a long night would run twice, and
+    # the longest countdown a retry waits.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=ARREARS_QUEUE_TIME_LIMITS["nightly"][1] + 30 * 60
+        ),
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The schedule lives here, in the lender's time zone (CELERY_TIMEZONE = TIME_ZONE); other parts add
+# their entries. Beat must run exactly once in a deployment (docs/operations.md).
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.sessions_clear_expired_task",
         "schedule": 60 * 60,
     },
-    # The nightly run (docs/nightly-run.md), in the lender's time zone
-    # (CELERY_TIMEZONE): lending's days past due, buckets, penalty and
-    # snapshots, then collection's lifecycle (cases, promises, arrangements,
-    # stages, priorities). lending.tasks.nightly_run_task runs lending's part alone.
+    # The nightly chain (docs/nightly-run.md): lending's run, the collection lifecycle, segments and
+    # strategies, reminders, credit lines, limitation periods, each after the one before succeeded.
+    # Each night is recorded (NightlyRun) and shown on automation/nightly/.
     "nightly-run": {
-        "task": "collection.tasks.collection_nightly_task",
+        "task": "collection.nightly.tasks.nightly_chain_task",
         "schedule": crontab(hour=1, minute=30),
-    },
-    # After the nightly run: every open case's limitation expiry (legal/limitation/), which the
-    # day's payments, promises, arrangements and letters may have restarted.
-    "limitation-refresh": {
-        "task": "legal.limitation.tasks.limitation_refresh_all_task",
-        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -38,6 +38,13 @@ class NightlyRun(models.Model):
         verbose_name_plural = _("nightly runs")
         ordering = ["-run_on", "-id"]
         indexes = [models.Index(fields=["-run_on"], name="nightly_run_recent_idx")]
+        constraints = [
+            # One chain at a time, whoever starts it (two beat ticks, a manager's click): the second
+            # insert fails in the database, not in a check that two processes could both pass.
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="nightly_run_one_running"
+            )
+        ]
 
     def __str__(self):
         return f"{self.run_on} ({self.status})"

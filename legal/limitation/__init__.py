@@ -29,8 +29,21 @@ WARNING_DAYS = LIMITATION_WARNING_DAYS
 
 
 def register() -> None:
-    """What this part adds to the apps on its left at start-up (legal/registry.py): the case-page section."""
+    """
+    What this part adds to the apps on its left at start-up (legal/registry.py): the case-page section,
+    and the nightly chain's last step, after the night's payments, promises and letters.
+    """
+    from django.utils.translation import gettext_lazy as _
+
     from collection.case_sections import CaseSection, case_section_register
+    from collection.nightly.steps import NightlyStepSpec, nightly_step_register
     from legal.limitation.section import limitation_section
 
     case_section_register(CaseSection("limitation", "legal/case/_limitation.html", limitation_section, order=20))
+    # Chunked, each chunk its own transaction and idempotent: not one transaction over every open case.
+    nightly_step_register(NightlyStepSpec("limitation", _("Limitation periods"), 60, _limitation_step, atomic=False))
+
+
+def _limitation_step(on) -> dict:
+    """Every open case's limitation expiry, as the day's payments, promises and letters left it."""
+    return {"limitation_changed": limitation_refresh_all(today=on)}

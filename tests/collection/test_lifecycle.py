@@ -33,6 +33,7 @@ from collection.models import (
     CaseEvent,
     CaseStatus,
     CloseOutcome,
+    NightlyRun,
     EventKind,
     PromiseStatus,
     PromiseToPay,
@@ -648,34 +649,37 @@ def test_the_combined_run_runs_lending_then_the_lifecycle():
     assert Case.objects.get(borrower=late.borrower).days_past_due == 9
 
 
-def test_the_task_takes_an_iso_date_and_is_harmless_twice():
+def test_the_old_task_name_runs_the_nightly_chain_and_is_harmless_twice():
     account()
 
     first = collection_nightly_task("2026-02-10")
     second = collection_nightly_task("2026-02-10")
 
-    assert (first["lending"]["as_of"], first["collection"]["cases_opened"]) == ("2026-02-10", 1)
-    assert second["lending"]["accounts_refreshed"] == 0
-    assert second["collection"]["cases_opened"] == second["collection"]["cases_refreshed"] == 0
+    assert (first["run_on"], first["status"], second["status"]) == ("2026-02-10", "succeeded", "succeeded")
+    runs = NightlyRun.objects.order_by("id")
+    lifecycle = [run.steps.get(name="lifecycle").counts for run in runs]
+    assert (lifecycle[0]["cases_opened"], lifecycle[1]["cases_opened"], lifecycle[1]["cases_refreshed"]) == (1, 0, 0)
+    assert runs[1].steps.get(name="lending").counts["accounts_refreshed"] == 0
 
 
-def test_beat_runs_the_combined_task_at_half_past_one(settings):
+def test_beat_runs_the_nightly_chain_at_half_past_one(settings):
     entries = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "lending.tasks.nightly_run_task" not in entries
-    schedule = entries["collection.tasks.collection_nightly_task"]["schedule"]
+    schedule = entries["collection.nightly.tasks.nightly_chain_task"]["schedule"]
     assert (schedule.hour, schedule.minute) == ({1}, {30})
 
 
-def test_the_command_runs_both_and_prints_the_reports():
+def test_the_command_runs_the_chain_and_prints_each_step():
     account()
     out = io.StringIO()
 
     call_command("run_collection_nightly", "--date", "2026-02-10", stdout=out)
 
     text = out.getvalue()
-    assert "Nightly run for 2026-02-10:" in text
-    assert "Collection lifecycle for 2026-02-10:" in text
-    assert "cases opened:           1" in text
+    assert "Nightly chain for 2026-02-10: succeeded" in text
+    assert "1. Lending: days past due, buckets, snapshots: succeeded" in text
+    assert "2. Collection lifecycle: cases, promises, stages, assignment: succeeded" in text
+    assert "     Cases opened: 1" in text
 
 
 def test_the_command_refuses_a_bad_date():

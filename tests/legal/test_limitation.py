@@ -258,13 +258,13 @@ def test_the_refresh_is_the_same_chunk_by_chunk():
     assert cases[3].limitation_restarted_by == L.PAYMENT
 
 
-def test_the_nightly_task_is_on_the_beat_after_the_nightly_run(settings):
+def test_the_refresh_is_the_nightly_chains_last_step_and_its_task_still_runs_by_hand():
+    from collection.nightly.steps import nightly_steps
     from legal.limitation.tasks import limitation_refresh_all_task
 
-    entry = settings.CELERY_BEAT_SCHEDULE["limitation-refresh"]
-    assert entry["task"] == limitation_refresh_all_task.name
-    nightly = settings.CELERY_BEAT_SCHEDULE["nightly-run"]["schedule"]
-    assert min(entry["schedule"].hour) > min(nightly.hour)
+    steps = nightly_steps()
+    assert steps[-1].name == "limitation"
+    assert [step.name for step in steps].index("limitation") > [step.name for step in steps].index("lifecycle")
     past_case()
     assert limitation_refresh_all_task.apply().get() == 1
 

@@ -1,17 +1,36 @@
+from django.core.management.base import CommandError
+
 from collection.errors import CollectionError
-from collection.lifecycle import collection_nightly_run
+from collection.models import RunStatus
+from collection.nightly.chain import nightly_chain_run
+from collection.nightly.display import counts_rows, duration_text
+from collection.nightly.steps import nightly_step_label
 from lending.management.day_command import DayCommand
 from lending.services import LendingError
 
 
 class Command(DayCommand):
     help = (
-        "Run the whole nightly run for a day: lending's delinquency run (penalty, days past due, buckets, "
-        "snapshots), then collection's lifecycle (open, refresh and close cases, decide promises and arrangement "
-        "installments, stages, statuses, priorities, assignment). Safe to run twice."
+        "Run the nightly chain for a day, as beat does at 01:30: lending's run (penalty, days past due, buckets, "
+        "snapshots), collection's lifecycle (cases, promises, arrangements, stages, statuses, assignment), then "
+        "segments and strategies, reminders, credit lines and limitation periods, each only after the one before "
+        "succeeded. Recorded as a nightly run (automation/nightly/). Safe to run twice."
     )
     refusals = (LendingError, CollectionError)
 
     def run_day(self, day):
-        lending_report, report = collection_nightly_run(as_of=day)
-        return [*lending_report.lines(), *report.lines()]
+        run = nightly_chain_run(on=day)
+        lines = [f"Nightly chain for {day.isoformat()}: {run.status} (run {run.pk})"]
+        for step in run.steps.order_by("position"):
+            took = duration_text(step.started_at, step.finished_at)
+            lines.append(
+                f"{step.position}. {nightly_step_label(step.name)}: {step.status}{f' in {took}' if took else ''}"
+            )
+            lines.extend(f"     {label}: {value}" for label, value in counts_rows(step.counts))
+            if step.error:
+                lines.append(f"     {step.error}")
+        if run.status != RunStatus.SUCCEEDED:
+            for line in lines:
+                self.stderr.write(line)
+            raise CommandError(f"The nightly chain for {day.isoformat()} failed (run {run.pk}).")
+        return lines

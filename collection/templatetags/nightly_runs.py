@@ -1,0 +1,26 @@
+"""`{% nightly_last_run as last_run %}`: the latest nightly run for the home page (who may see the runs only)."""
+
+from django import template
+
+from accounts.permissions import Capability, user_can
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nightly_last_run(context):
+    """The latest run with `failure` (the failed step, for the banner), or None for who may not see runs."""
+    from collection.models import RunStatus
+    from collection.nightly.display import run_failure_text
+    from collection.nightly.selectors import nightly_run_last
+
+    user = context.get("user")
+    if user is None or not user_can(user, Capability.VIEW_NIGHTLY_RUNS):
+        return None
+    run = nightly_run_last()
+    if run is None:
+        return None
+    run.failure = ""
+    if run.status == RunStatus.FAILED:
+        run.failure = run_failure_text(run, list(run.steps.order_by("position")))
+    return run
