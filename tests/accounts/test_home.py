@@ -29,6 +29,8 @@ EXPECTED_NAVIGATION = {
 }
 # The pages of issue 12, each added by its part.
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"core_deliveries"}
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"nightly_runs"}
+EXPECTED_NAVIGATION[Role.ADMIN] |= {"nightly_runs"}
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
