@@ -50,14 +50,18 @@ def queue_for(task_name: str) -> str:
 class QueueTimeLimits:
     """
     A task annotation (CELERY_TASK_ANNOTATIONS): each task gets the soft and
-    hard time limits of the queue it is routed to (ARREARS_QUEUE_TIME_LIMITS).
-    A task that needs limits of its own gets an entry of its own in
-    CELERY_TASK_ANNOTATIONS, before this one (the first match wins).
+    hard time limits of the queue it is routed to (ARREARS_QUEUE_TIME_LIMITS),
+    unless its decorator sets limits of its own (`time_limit=`,
+    `soft_time_limit=`), which are kept.
     """
 
     def annotate(self, task):
         from django.conf import settings
 
+        # Celery has already given every task the global defaults; a value that differs was set by the task.
+        conf = task.app.conf
+        if task.time_limit != conf.task_time_limit or task.soft_time_limit != conf.task_soft_time_limit:
+            return None
         limits = settings.ARREARS_QUEUE_TIME_LIMITS.get(queue_for(task.name))
         if limits is None:
             return None
