@@ -24,4 +24,29 @@ def arm_for(*, segment_id: int, case_id: int, challenger_share: int) -> str:
 
 
 def register() -> None:
-    """What champion/challenger adds at start-up (navigation)."""
+    """What champion/challenger adds at start-up: its page in the navigation, how its audit events read."""
+    from django.utils.translation import gettext_lazy as _
+
+    from accounts.audit_text import audit_sentence_register
+    from accounts.navigation import NavItem, nav_register
+    from accounts.permissions import Capability
+    from collection.strategies import experiments
+
+    nav_register(
+        NavItem(
+            "experiments",
+            _("Champion/challenger"),
+            "collection:experiment_list",
+            Capability.CONFIGURE_AUTOMATION,
+            order=74,
+        )
+    )
+    audit_sentence_register(
+        experiments.STARTED,
+        _("Segment %(target)s: %(challenger_name)s tried against %(champion_name)s on %(share)s%% of new cases"),
+    )
+    audit_sentence_register(experiments.STOPPED, _("Segment %(target)s: the experiment of %(challenger_name)s stopped"))
+    audit_sentence_register(
+        experiments.PROMOTED,
+        _("Segment %(target)s: %(challenger_name)s promoted in place of %(champion_name)s"),
+    )

@@ -31,6 +31,7 @@ EXPECTED_NAVIGATION = {
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"core_deliveries"}
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"nightly_runs"}
 EXPECTED_NAVIGATION[Role.ADMIN] |= {"nightly_runs"}
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"experiments"}  # champion/challenger
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
