@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from statsmodels.stats.proportion import proportions_ztest
 
+from accounts.audit_text import audit_text
 from accounts.models import AuditEvent
 from collection.errors import CollectionError
 from collection.models import (
@@ -407,7 +408,8 @@ def test_the_list_shows_each_running_experiment_with_its_cases_per_arm(
     client, manager, outcomes, running, django_assert_max_num_queries
 ):
     client.force_login(manager)
-    with django_assert_max_num_queries(8):
+    # Session, user, running segments, their cases per arm, (content type,) ended experiments, the others.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("collection:experiment_list"))
     assert response.status_code == 200
     row = response.text.split(f'data-segment="{running.pk}"')[1].split("</tr>")[0]
@@ -421,14 +423,15 @@ def test_the_list_shows_each_running_experiment_with_its_cases_per_arm(
 
 def test_the_report_page_shows_the_arms_side_by_side(client, manager, outcomes, running, django_assert_max_num_queries):
     client.force_login(manager)
-    with django_assert_max_num_queries(8):  # session, user, segment, the arms' totals, ended experiments
+    # Session, user, segment, the arms' totals (one query whatever the cases), (content type,) ended experiments.
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("collection:experiment_report", args=[running.pk]))
     assert response.status_code == 200
     text = response.text
     contact_row = text.split('data-rate="contact"')[1].split("</tr>")[0]
     assert "50.0%" in contact_row and "20 / 40" in contact_row
     assert "75.0%" in contact_row and "24 / 32" in contact_row
-    assert "25.0 pts" in contact_row
+    assert "+25.0 pts" in contact_row
     assert "Significant" in contact_row and "Not significant" not in contact_row
     promise_row = text.split('data-rate="promise"')[1].split("</tr>")[0]
     assert "Not significant" in promise_row
@@ -460,6 +463,14 @@ def test_a_manager_promotes_the_challenger_after_confirming(client, manager, run
     running.refresh_from_db()
     assert (running.champion, running.challenger) == (challenger, None)
     assert "Ended experiments" in response.text
+    assert "Challenger promoted" in response.text
+    event = AuditEvent.objects.get(action="collection.experiment.promoted")
+    assert audit_text(event) == "Segment Early arrears: Early: call first promoted in place of Early: SMS then call"
+    past = client.get(reverse("collection:experiment_past_report", args=[running.pk, event.pk]))
+    assert past.status_code == 200
+    assert "ended experiment" in past.text
+    assert 'data-rate="contact"' in past.text
+    assert "Promote the challenger" not in past.text
 
 
 def test_a_collector_cannot_promote(client, collector, running, champion):
