@@ -649,8 +649,8 @@ def arm_report(
         totals["cases"] = totals.get("cases", 0) + row["cases"]
         amounts.setdefault(row["currency"], {})[arm] = (
             row["cases"],
-            row["collected_total"] or Decimal("0"),
-            row["collected_squares"] or Decimal("0"),
+            Decimal(row["collected_total"] or 0).quantize(CENT, ROUND_HALF_UP),  # SQLite sums with more places
+            Decimal(row["collected_squares"] or 0),
         )
     report.cases = {arm: totals.get("cases", 0) for arm, totals in per_arm.items()}
     empty = dict.fromkeys(

@@ -66,3 +66,38 @@ def test_a_case_never_switches_arm_as_more_cases_join():
     early = arms_of(range(1, 501))
     later = arms_of(range(1, 2001))
     assert all(later[case_id] == arm for case_id, arm in early.items())
+
+
+@pytest.mark.django_db
+def test_a_case_keeps_its_arm_night_after_night_and_after_the_experiment_ends(manager):
+    """Through part C's nightly assignment: the arm a case got when it entered is the one it keeps."""
+    segments = pytest.importorskip("collection.strategies.segments")
+    import datetime
+
+    from django.utils import timezone
+
+    from collection.models import CaseStrategy, Segment, Strategy, StrategyStep, StrategyVersion
+    from collection.strategies.experiments import experiment_start, experiment_stop
+    from tests.collection.factories import CaseFactory
+
+    def strategy(name):
+        made = Strategy.objects.create(name=name)
+        version = StrategyVersion.objects.create(strategy=made, number=1, created_at=timezone.now())
+        StrategyStep.objects.create(version=version, position=1, trigger_days=400, action="send_message")
+        made.current_version = version
+        made.save(update_fields=["current_version"])
+        return made
+
+    segment = Segment.objects.create(name="Everyone first", priority=1, champion=strategy("Champion"))
+    first_night = datetime.date(2026, 5, 4)
+    experiment_start(segment=segment, challenger=strategy("Challenger"), share=40, actor=manager, today=first_night)
+    cases = [CaseFactory() for _ in range(60)]
+    segments.segments_assign(on=first_night)
+    arms = dict(CaseStrategy.objects.filter(case__in=cases).values_list("case", "arm"))
+    assert arms == {case.pk: arm_for(segment_id=segment.pk, case_id=case.pk, challenger_share=40) for case in cases}
+    assert set(arms.values()) == {Arm.CHAMPION, Arm.CHALLENGER}
+
+    segments.segments_assign(on=first_night + datetime.timedelta(days=1))
+    experiment_stop(segment=segment, actor=manager)
+    segments.segments_assign(on=first_night + datetime.timedelta(days=2))
+    assert dict(CaseStrategy.objects.filter(case__in=cases).values_list("case", "arm")) == arms
