@@ -37,9 +37,10 @@ logger = logging.getLogger("collection.nightly")
 ALREADY_RUNNING = _(
     "A nightly chain is already running (the night of {day}, started {started}): wait until it has finished."
 )
-# Stored on a step for support (the exception's class and message); the page shows it as is.
+# Stored on a failed step: the exception's class and message (for support, shown as is), or a code the page
+# words in the reader's language (display.py).
 STEP_UNKNOWN = "The step {name!r} is no longer registered (nightly_step_register)."
-INTERRUPTED = "Interrupted: the worker stopped before the step finished (it ran past the time limit or was killed)."
+INTERRUPTED = "interrupted"
 
 AUDIT_STARTED = "collection.nightly.started"
 

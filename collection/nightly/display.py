@@ -16,6 +16,12 @@ from collection.timeline import short_date
 NOT_RUN = gettext_lazy("Not run: step %(position)d (%(step)s) failed.")
 NOT_RUN_INTERRUPTED = gettext_lazy("Not run: the run was interrupted.")
 STARTED_SENTENCE = gettext_lazy("Nightly chain started for the night of %(day)s")
+# The failure codes the chain stores (chain.py), worded for the reader; anything else is an exception's text.
+FAILURE_TEXT = {
+    "interrupted": gettext_lazy(
+        "Interrupted: the worker stopped before the step finished (it ran past the time limit or was stopped)."
+    ),
+}
 
 
 def nightly_started_sentence(event) -> str:
@@ -51,6 +57,7 @@ def steps_display(run: NightlyRun, steps: list[NightlyStep]) -> list[NightlyStep
         step.counts_rows = counts_rows(step.counts)
         step.duration = duration_text(step.started_at, step.finished_at)
         step.not_run_reason = ""
+        step.error_text = str(FAILURE_TEXT.get(step.error, step.error))
         if step.status == RunStatus.SKIPPED:
             if failed is not None:
                 step.not_run_reason = str(NOT_RUN) % {

@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from collection.errors import CollectionError
 from collection.models import RunStatus
 from collection.nightly.chain import nightly_chain_run
-from collection.nightly.display import counts_rows, duration_text
+from collection.nightly.display import FAILURE_TEXT, counts_rows, duration_text
 from collection.nightly.steps import nightly_step_label
 from lending.management.day_command import DayCommand
 from lending.services import LendingError
@@ -28,7 +28,7 @@ class Command(DayCommand):
             )
             lines.extend(f"     {label}: {value}" for label, value in counts_rows(step.counts))
             if step.error:
-                lines.append(f"     {step.error}")
+                lines.append(f"     {FAILURE_TEXT.get(step.error, step.error)}")
         if run.status != RunStatus.SUCCEEDED:
             for line in lines:
                 self.stderr.write(line)

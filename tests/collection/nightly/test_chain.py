@@ -114,6 +114,18 @@ def test_a_failing_step_leaves_nothing_of_itself_behind(late_account, chain_step
     assert DelinquencySnapshot.objects.count() == 1  # lending's snapshot survives the step that failed
 
 
+def test_a_step_no_longer_registered_fails_with_its_name(chain_steps):
+    chain_steps.add("gone", lambda on: {}, order=10)
+    chain_steps.add("after", lambda on: {}, order=20)
+    run = nightly_run_create(on=NIGHT)
+    del chain_steps.registry["gone"]  # e.g. an upgrade removed it while the run waited for a worker
+
+    run = nightly_run_execute(run_id=run.pk)
+
+    assert statuses(run) == [("gone", "failed"), ("after", "skipped")]
+    assert run.steps.get(name="gone").error.startswith("LookupError: The step 'gone' is no longer registered")
+
+
 def test_a_rerun_of_the_night_changes_nothing(late_account, chain_steps):
     chain_steps.use("lending", "lifecycle", "limitation")
     first = nightly_chain_run(on=NIGHT)

@@ -168,3 +168,21 @@ def test_the_managers_home_warns_when_last_nights_run_failed(client, manager, fa
     assert 'data-testid="nightly-failed-banner"' in text
     assert "Step 2 (The core system&#x27;s feed) failed." in text
     assert reverse("collection:nightly_run_detail", args=[failed_run.pk]) in text
+
+
+def test_an_interrupted_step_reads_as_such(client, manager, chain_steps, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    chain_steps.add("slow", lambda on: {}, order=10)
+    dead = nightly_run_create(on=NIGHT)
+    dead.steps.update(status=RunStatus.RUNNING, started_at=dead.started_at)
+    hard_limit = settings.ARREARS_QUEUE_TIME_LIMITS["nightly"][1]
+    NightlyRun.objects.filter(pk=dead.pk).update(started_at=timezone.now() - datetime.timedelta(seconds=hard_limit + 1))
+    nightly_run_create(on=NIGHT)
+    client.force_login(manager)
+
+    text = client.get(reverse("collection:nightly_run_detail", args=[dead.pk])).content.decode()
+
+    assert "Interrupted: the worker stopped before the step finished" in text
