@@ -7,7 +7,7 @@ from django_tables2 import LazyPaginator, RequestConfig
 from accounts.permissions import Capability, CapabilityRequiredMixin, object_capability_required, user_can
 from accounts.services import audit_record
 from lending import selectors
-from lending.credit_lines.views import line_forms_for
+from lending.credit_lines.views import line_context_for
 from lending.delinquency import delinquency_as_of
 from lending.masking import (
     borrower_detail_reveal,
@@ -119,6 +119,6 @@ def account_detail(request, pk):
             "payments": account.payments.all(),
             "limit_changes": account.limit_changes.all(),
             "as_of": delinquency_as_of(),
-            **line_forms_for(request.user, account),
+            **line_context_for(request.user, account),
         },
     )

@@ -30,9 +30,14 @@ class LineRestoreForm(forms.Form):
 
 
 class CoreDeliveryFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=CoreSystemDelivery.Status.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=CoreSystemDelivery.Status.choices, empty_label=_("Any")
+    )
     action = django_filters.ChoiceFilter(
-        label=_("Change"), field_name="limit_change__action", choices=CreditLimitChange.Action.choices
+        label=_("Change"),
+        field_name="limit_change__action",
+        choices=CreditLimitChange.Action.choices,
+        empty_label=_("Any"),
     )
     account = django_filters.CharFilter(label=_("Account"), field_name="account__external_id", lookup_expr="exact")
 

@@ -11,6 +11,9 @@ row), POSTed as signed JSON, and its answer recorded:
   (then failed);
 - any other answer (4xx, a redirect): failed at once, with the answer kept.
 
+An account's changes go in the order they were made: a row waits while an
+older one of its account is undelivered (pending, delivering or failed).
+
 CORE_SYSTEM_URL may name a folder instead (file:///path, the demo's
 default): each change is written there as `<idempotency key>.json`, with
 the headers it would have carried, and counts as delivered.
@@ -33,7 +36,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +52,7 @@ FILE_DELIVERY = _("Demo: each change is written as a file to {folder} instead of
 # Answers worth asking again: the core system is busy or restarting, not refusing the change.
 TRANSIENT_STATUS_CODES = {408, 425, 429}
 ERROR_BODY_CHARS = 300
+UNDELIVERED = (Status.PENDING, Status.DELIVERING, Status.FAILED)
 
 
 @dataclass(frozen=True)
@@ -94,9 +98,21 @@ def core_deliveries_deliver(*, now=None, limit: int | None = None, time_budget: 
             return counts
 
 
+def earlier_undelivered():
+    """
+    An older change of the same account not yet delivered: a row waits behind
+    it, so the core system applies an account's changes in the order they were
+    made (a restore never overtaken by the freeze it undoes, even one that failed).
+    """
+    return CoreSystemDelivery.objects.filter(
+        account=OuterRef("account_id"), id__lt=OuterRef("id"), status__in=UNDELIVERED
+    )
+
+
 def deliveries_claim(*, now: datetime.datetime, limit: int) -> list[CoreSystemDelivery]:
     """Take up to `limit` due rows for this worker alone (the claim counts as an attempt)."""
     due = Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.DELIVERING, claimed_until__lt=now)
+    due &= ~Q(Exists(earlier_undelivered()))
     token = uuid.uuid4().hex
     with transaction.atomic():
         ids = list(

@@ -38,6 +38,7 @@ LINE_NOT_RESTRICTED = _("This credit line is neither frozen nor cut: there is no
 LINE_NOTE_TOO_LONG = _("The note may have at most 300 characters.")
 LINE_REASON_UNKNOWN = _("Unknown reason for a credit-line change.")
 DELIVERY_NOT_RETRYABLE = _("This change was already delivered to the core system.")
+DELIVERY_IN_FLIGHT = _("This change is being delivered right now; look again in a minute.")
 
 # Lines of accounts in these states are no longer the collection's to change.
 STATUSES_REFUSING_LINE_ACTIONS = (
@@ -191,6 +192,8 @@ def core_delivery_retry(*, delivery: CoreSystemDelivery, actor=None) -> CoreSyst
         locked = CoreSystemDelivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status == CoreSystemDelivery.Status.DELIVERED:
             raise LendingError(DELIVERY_NOT_RETRYABLE)
+        if locked.status == CoreSystemDelivery.Status.DELIVERING and locked.claimed_until > timezone.now():
+            raise LendingError(DELIVERY_IN_FLIGHT)
         retried = _deliveries_retry(CoreSystemDelivery.objects.filter(pk=locked.pk))
         audit_record(
             action="lending.core_delivery.retried",

@@ -6,12 +6,13 @@ call, a message, back to the page.
 """
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Exists
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import LazyPaginator
 
@@ -19,25 +20,36 @@ from accounts.permissions import Capability, capability_required, user_can
 from lending import selectors
 from lending.credit_lines import services
 from lending.credit_lines.forms import CoreDeliveryFilter, LineCutForm, LineFreezeForm, LineRestoreForm
-from lending.credit_lines.outbox import FILE_DELIVERY, NOT_CONFIGURED, core_system_configured, core_system_folder
-from lending.models import CoreSystemDelivery
+from lending.credit_lines.outbox import (
+    FILE_DELIVERY,
+    NOT_CONFIGURED,
+    core_system_configured,
+    core_system_folder,
+    earlier_undelivered,
+)
+from lending.models import CoreSystemDelivery, CreditAccount
 from lending.services.errors import LendingError
 
 DELIVERIES_PER_PAGE = 50
+# The lines the buttons may change (a closed, charged-off or sold account's are not ours to change).
+LINE_STATUSES = (CreditAccount.Status.ACTIVE, CreditAccount.Status.FROZEN)
 
 
-def line_forms_for(user, account) -> dict:
-    """The account page's credit-line forms, for who may use them (empty otherwise)."""
-    if not user_can(user, Capability.MANAGE_CREDIT_LINES):
-        return {}
-    restricted = any(restriction.restored_at is None for restriction in account.line_restrictions.all())
-    return {
-        "freeze_form": LineFreezeForm(prefix="freeze") if account.status == account.Status.ACTIVE else None,
-        "cut_form": LineCutForm(prefix="cut")
-        if account.credit_limit > 0 and account.status in ("active", "frozen")
-        else None,
-        "restore_form": LineRestoreForm(prefix="restore") if restricted else None,
-    }
+def line_context_for(user, account) -> dict:
+    """
+    The account page's credit-line part: the open restriction (since when,
+    and the limit a restore gives back) and, for who may manage lines, the
+    forms of the actions that apply to the line as it stands.
+    """
+    restriction = next((row for row in account.line_restrictions.all() if row.restored_at is None), None)
+    context = {"line_restriction": restriction}
+    if not user_can(user, Capability.MANAGE_CREDIT_LINES) or account.status not in LINE_STATUSES:
+        return context
+    Status = CreditAccount.Status
+    context["freeze_form"] = LineFreezeForm(prefix="freeze") if account.status == Status.ACTIVE else None
+    context["cut_form"] = LineCutForm(prefix="cut") if account.credit_limit > 0 else None
+    context["restore_form"] = LineRestoreForm(prefix="restore") if restriction else None
+    return context
 
 
 def _line_action(request, pk, form_class, prefix, action):
@@ -105,7 +117,11 @@ def credit_line_restore(request, pk):
 @capability_required(Capability.MANAGE_CREDIT_LINES)
 def core_deliveries(request):
     """Every change sent (or to send) to the core system: account external ids only, no personal data."""
-    rows = CoreSystemDelivery.objects.select_related("limit_change", "account").order_by("-created_at", "-id")
+    rows = (
+        CoreSystemDelivery.objects.select_related("limit_change", "account")
+        .annotate(waits_for_earlier=Exists(earlier_undelivered()))
+        .order_by("-created_at", "-id")
+    )
     delivery_filter = CoreDeliveryFilter(request.GET, queryset=rows)
     page = LazyPaginator(delivery_filter.qs, DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
     counts = dict(CoreSystemDelivery.objects.values_list("status").annotate(count=Count("id")).order_by())
@@ -119,6 +135,7 @@ def core_deliveries(request):
                 (status, label, counts.get(status, 0)) for status, label in CoreSystemDelivery.Status.choices
             ],
             "failed_count": counts.get(CoreSystemDelivery.Status.FAILED, 0),
+            "configured": core_system_configured(),
             "not_configured": None if core_system_configured() else NOT_CONFIGURED,
             "file_delivery": str(FILE_DELIVERY).format(folder=core_system_folder()) if core_system_folder() else "",
         },
@@ -146,7 +163,15 @@ def core_delivery_retry(request, pk):
 def core_deliveries_retry_failed(request):
     retried = services.core_deliveries_retry_failed(actor=request.user)
     if retried:
-        messages.success(request, _("%(count)s failed changes will be delivered again.") % {"count": retried})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s failed change will be delivered again.",
+                "%(count)s failed changes will be delivered again.",
+                retried,
+            )
+            % {"count": retried},
+        )
     else:
         messages.info(request, _("No delivery has failed."))
     return redirect(_back(request))

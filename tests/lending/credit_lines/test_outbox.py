@@ -12,7 +12,12 @@ from django.db import connection
 from django.utils import timezone
 
 from lending.credit_lines.outbox import core_deliveries_deliver, deliveries_claim
-from lending.credit_lines.services import core_deliveries_retry_failed, core_delivery_retry, credit_line_freeze
+from lending.credit_lines.services import (
+    core_deliveries_retry_failed,
+    core_delivery_retry,
+    credit_line_freeze,
+    credit_line_restore,
+)
 from lending.credit_lines.tasks import core_system_deliver_task
 from lending.models import CoreSystemDelivery
 from tests.lending.credit_lines.core_system import FakeCoreSystem, closed_port_url
@@ -200,3 +205,19 @@ def test_the_demo_writes_each_change_to_a_folder(core_settings, frozen, tmp_path
     written = json.loads((tmp_path / "core-system" / f"{frozen.idempotency_key}.json").read_text())
     assert written["body"] == frozen.payload
     assert written["headers"]["Idempotency-Key"] == frozen.idempotency_key
+
+
+@pytest.mark.django_db
+def test_an_account_changes_reach_the_core_system_in_their_order(core_settings, frozen):
+    with FakeCoreSystem(secret=SECRET, status=503) as core:
+        core_settings.CORE_SYSTEM_URL = core.url
+        core_deliveries_deliver(now=_at(0))  # the freeze waits 30 s for its next attempt
+        credit_line_restore(account=frozen.account)
+        restore = CoreSystemDelivery.objects.get(payload__action="restore")
+        CoreSystemDelivery.objects.filter(pk=restore.pk).update(next_attempt_at=_at(1))
+        core.status = 200
+        # Due, but behind the freeze: nothing goes before it.
+        assert core_deliveries_deliver(now=_at(10)) == {"delivered": 0, "retrying": 0, "failed": 0}
+        assert core_deliveries_deliver(now=_at(30))["delivered"] == 1
+        assert core_deliveries_deliver(now=_at(31))["delivered"] == 1
+    assert [request["payload"]["action"] for request in core.received] == ["freeze", "freeze", "restore"]

@@ -39,6 +39,15 @@ def test_a_manager_freezes_a_line_from_the_account_page(client, manager, account
     # Frozen: no freeze button any more, a restore one instead.
     assert reverse("lending:credit_line_freeze", args=[account.pk]) not in response.text
     assert reverse("lending:credit_line_restore", args=[account.pk]) in response.text
+    restriction = response.text.split('data-testid="line-restriction">')[1].split("</dd>")[0]
+    assert "(Delinquency); a restore gives back 10,000.00 CNY" in restriction
+
+
+def test_a_charged_off_account_offers_no_line_button(client, manager, account):
+    CreditAccount.objects.filter(pk=account.pk).update(status=CreditAccount.Status.CHARGED_OFF)
+    client.force_login(manager)
+    page = client.get(reverse("lending:account_detail", args=[account.pk]))
+    assert 'data-testid="line-actions"' not in page.text
 
 
 def test_a_manager_cuts_a_line_and_a_wrong_limit_is_explained(client, manager, account):
