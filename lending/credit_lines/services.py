@@ -231,7 +231,8 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
 
 
 def _locked(account: CreditAccount) -> CreditAccount:
-    locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
+    # The product comes along for the currency; only the account's row is locked.
+    locked = CreditAccount.objects.select_for_update(of=("self",)).select_related("product").get(pk=account.pk)
     if locked.status in STATUSES_REFUSING_LINE_ACTIONS:
         raise LendingError(str(LINE_CLOSED).format(status=locked.get_status_display()))
     return locked

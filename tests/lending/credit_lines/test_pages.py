@@ -138,3 +138,11 @@ def test_a_manager_retries_a_failed_delivery_and_all_failed(client, manager, acc
     second.refresh_from_db()
     assert second.status == CoreSystemDelivery.Status.PENDING
     assert AuditEvent.objects.filter(action__startswith="lending.core_delivery.retried").count() == 2
+
+
+def test_the_deliveries_page_says_where_the_demo_writes_the_changes(client, manager, settings, tmp_path):
+    settings.CORE_SYSTEM_URL = f"file://{tmp_path}/core-system"
+    client.force_login(manager)
+    response = client.get(reverse("lending:core_deliveries"))
+    assert f"Demo: each change is written as a file to {tmp_path}/core-system" in response.text
+    assert "No core system is configured" not in response.text
