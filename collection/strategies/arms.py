@@ -38,7 +38,7 @@ def register() -> None:
             _("Champion/challenger"),
             "collection:experiment_list",
             Capability.CONFIGURE_AUTOMATION,
-            order=74,
+            order=82,  # after Segments (80) and Strategies (81)
         )
     )
     audit_sentence_register(
