@@ -9,9 +9,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def nightly_last_run(context):
-    """The latest run with `failure` (the failed step, for the banner), or None for who may not see runs."""
+    """The latest run with its `step_rows` and `failure` (for the banner); None for who may not see runs."""
     from collection.models import RunStatus
-    from collection.nightly.display import run_failure_text
+    from collection.nightly.display import run_failure_text, steps_display
     from collection.nightly.selectors import nightly_run_last
 
     user = context.get("user")
@@ -20,7 +20,6 @@ def nightly_last_run(context):
     run = nightly_run_last()
     if run is None:
         return None
-    run.failure = ""
-    if run.status == RunStatus.FAILED:
-        run.failure = run_failure_text(run, list(run.steps.order_by("position")))
+    run.step_rows = steps_display(run, list(run.steps.order_by("position")))
+    run.failure = run_failure_text(run, run.step_rows) if run.status == RunStatus.FAILED else ""
     return run

@@ -63,7 +63,7 @@ def test_a_run_shows_its_steps_with_their_counts_as_labels(client, manager, quie
     text = response.content.decode()
     assert "Cases opened" in text and "Promises kept" in text
     assert "Nothing to do." in text  # the step that had nothing to do says so
-    assert "Started by the schedule." in text
+    assert "Started by the schedule (or from the command line)." in text
     assert 'hx-trigger="every 2s"' not in text  # finished: no polling
 
 
@@ -157,6 +157,7 @@ def test_the_managers_home_links_the_last_run(client, manager, quiet_steps):
     text = client.get(reverse("accounts:home") + "?overview=1").content.decode()
 
     assert reverse("collection:nightly_run_detail", args=[run.pk]) in text
+    assert 'data-step="probe"' in text and 'data-step="tidy"' in text  # its steps, with their status
     assert 'data-testid="nightly-failed-banner"' not in text
 
 
