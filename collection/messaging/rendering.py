@@ -13,12 +13,13 @@ suppressed (OPT_OUT_OVERFLOW), never sent without its line.
 
 from dataclasses import dataclass
 
+import jinja2
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from collection.compliance import PROFILES, opt_out_line
 from collection.messaging.codes import OPT_OUT_OVERFLOW  # noqa: F401  (the code of such a suppression)
-from collection.messaging.sms import GSM7, sms_length
+from collection.messaging.sms import sms_length
 from collection.messaging.variables import (
     MESSAGE_VARIABLE_NAMES,
     message_sample_context,
@@ -37,7 +38,6 @@ OPT_OUT_PUSHED_OUT = _(
     "realistic values this text takes %(units)d of %(limit)d %(encoding)s characters with it "
     "(%(segments)d segments): shorten the text by %(over)d characters."
 )
-ENCODING_NAMES = {GSM7: "GSM-7", "ucs2": "UCS-2"}
 
 
 @dataclass(frozen=True)
@@ -79,27 +79,36 @@ def _problem_text(problem: TemplateProblem) -> str:
     return str(TEMPLATE_PROBLEM_NO_LINE % {"problem": problem.message})
 
 
-def template_problems(*, channel: str, language: str, body: str, subject: str = "") -> list[str]:
+def _source_problem(source: str, field: str) -> tuple[str, str] | None:
+    try:
+        unknown = template_check(source, MESSAGE_VARIABLE_NAMES)
+    except TemplateProblem as problem:
+        return field, _problem_text(problem)
+    except jinja2.TemplateSyntaxError as problem:
+        # An unknown filter is found when the names are looked up, not when parsing.
+        return field, _problem_text(TemplateProblem(problem.message or str(problem), problem.lineno))
+    if unknown:
+        return field, str(UNKNOWN_VARIABLES % {"names": ", ".join(sorted(unknown))})
+    return None
+
+
+def template_problems(*, channel: str, language: str, body: str, subject: str = "") -> list[tuple[str, str]]:
     """
-    Why this text may not be saved, in sentences for the editor: a syntax
-    error, an unknown variable, a rendering error with the sample borrower,
-    an empty text, a missing subject, or (SMS) an opt-out line that the
-    longest realistic values push out of the first segment under a profile
-    that requires one. Empty: it may be saved.
+    Why this text may not be saved, as (field, sentence) for the editor: a
+    syntax error, an unknown variable, a rendering error with the sample
+    borrower, an empty text, a missing subject, or (SMS) an opt-out line that
+    the longest realistic values push out of the first segment under a
+    profile that requires one. Empty: it may be saved.
     """
     if not body.strip():
-        return [str(BODY_EMPTY)]
+        return [("body", str(BODY_EMPTY))]
     if channel == Channel.EMAIL and not subject.strip():
-        return [str(SUBJECT_REQUIRED)]
+        return [("subject", str(SUBJECT_REQUIRED))]
+    for source, field in ((subject, "subject"), (body, "body")):
+        problem = _source_problem(source, field) if source else None
+        if problem:
+            return [problem]
     problems = []
-    try:
-        unknown = set(template_check(body, MESSAGE_VARIABLE_NAMES)) | set(
-            template_check(subject, MESSAGE_VARIABLE_NAMES) if subject else ()
-        )
-    except TemplateProblem as problem:
-        return [_problem_text(problem)]
-    if unknown:
-        return [str(UNKNOWN_VARIABLES % {"names": ", ".join(sorted(unknown))})]
     for profile in PROFILES.values():
         for make_context in (message_sample_context, message_worst_case_context):
             try:
@@ -112,21 +121,17 @@ def template_problems(*, channel: str, language: str, body: str, subject: str = 
                     profile=profile,
                 )
             except TemplateProblem as problem:
-                return [_problem_text(problem)]
+                return [("body", _problem_text(problem))]
             if channel == Channel.SMS and not rendered.opt_out_in_first_segment:
                 length = sms_length(rendered.body)
-                problems.append(
-                    str(
-                        OPT_OUT_PUSHED_OUT
-                        % {
-                            "profile": profile.name,
-                            "units": length.units,
-                            "limit": length.single_limit,
-                            "encoding": ENCODING_NAMES[length.encoding],
-                            "segments": length.segments,
-                            "over": length.units - length.single_limit,
-                        }
-                    )
-                )
+                values = {
+                    "profile": profile.name,
+                    "units": length.units,
+                    "limit": length.single_limit,
+                    "encoding": length.encoding_name,
+                    "segments": length.segments,
+                    "over": length.units - length.single_limit,
+                }
+                problems.append(("body", str(OPT_OUT_PUSHED_OUT % values)))
                 break
     return problems

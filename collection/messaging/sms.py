@@ -35,6 +35,10 @@ class SmsLength:
     def single_limit(self) -> int:
         return GSM7_SINGLE if self.encoding == GSM7 else UCS2_SINGLE
 
+    @property
+    def encoding_name(self) -> str:
+        return "GSM-7" if self.encoding == GSM7 else "UCS-2"
+
 
 def gsm7_septets(text: str) -> int | None:
     """The septets `text` takes in GSM-7, or None when it has a character GSM-7 cannot carry."""
@@ -61,28 +65,3 @@ def sms_length(text: str) -> SmsLength:
     if units <= single:
         return SmsLength(encoding, units, 1, single)
     return SmsLength(encoding, units, -(-units // part), part)
-
-
-def first_segment_end(text: str) -> int:
-    """
-    How many characters of `text` fit in its first segment, as the phone
-    splits it (a GSM-7 escape pair is never split between two segments).
-    """
-    length = sms_length(text)
-    if length.segments <= 1:
-        return len(text)
-    budget = length.per_segment
-    used = 0
-    for index, char in enumerate(text):
-        cost = (gsm7_septets(char) or 1) if length.encoding == GSM7 else ucs2_units(char)
-        if used + cost > budget:
-            return index
-        used += cost
-    return len(text)
-
-
-def ends_in_first_segment(text: str, tail: str) -> bool:
-    """Whether `text`, which ends with `tail`, carries the whole of `tail` in its first segment."""
-    if not tail:
-        return True
-    return sms_length(text).segments <= 1 and text.endswith(tail)

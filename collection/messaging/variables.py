@@ -214,3 +214,24 @@ def message_worst_case_context(*, language: str, opt_out_instructions: str = "",
     )
     context["payment_channels"] = payment_channels(language, context["reference"])
     return context
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    name: str
+    description: str | Promise
+    example: str
+
+
+# The filters of documents/templating.py, as the editor explains them.
+MESSAGE_FILTERS: tuple[MessageFilter, ...] = (
+    MessageFilter("money", _("An amount with two decimals and the currency"), "{{ amount_due|money(currency) }}"),
+    MessageFilter("date", _("A date, short or long, in the borrower's language"), '{{ due_date|date("long") }}'),
+    MessageFilter(
+        "upper / lower / title / capitalize / trim", _("Change the case of a text"), "{{ borrower_name|title }}"
+    ),
+    MessageFilter("default", _("A text to show when a value is empty"), '{{ case_number|default("-") }}'),
+    MessageFilter("join", _("The items of a list, with a separator"), '{{ payment_channels|join(", ") }}'),
+    MessageFilter("length", _("How many items a list has"), "{{ payment_channels|length }}"),
+    MessageFilter("round", _("A number rounded"), "{{ days_past_due|round }}"),
+)

@@ -22,6 +22,7 @@ from collection.models import (
     MessageKind,
     MessageOrigin,
     MessageStatus,
+    MessageTemplate,
     OutboundMessage,
     Outcome,
 )
@@ -213,6 +214,8 @@ def test_a_relevance_check_suppresses_with_its_code(case, mobile, _no_relevance_
 
 
 def test_a_message_without_a_template_fails_saying_so(case, mobile):
+    # The manager took the SMS of this kind out of use, in every language.
+    MessageTemplate.objects.filter(kind=MessageKind.BROKEN_PROMISE, channel="sms").update(is_active=False)
     message = OutboundMessageFactory(case=case, scheduled_for=MORNING, kind=MessageKind.BROKEN_PROMISE)
     failed = message_send(message_id=message.pk, now=MORNING)
     assert (failed.status, failed.failure_code) == (MessageStatus.FAILED, codes.NO_TEMPLATE)
