@@ -161,31 +161,31 @@ TEXTS = {
     # --- A promise to pay ---------------------------------------------------------------------
     (MessageKind.PROMISE_REMINDER, SMS, EN): (
         "",
-        "Hi {{ borrower_name }}, reminder: you promised to pay {{ amount_due|money(currency) }} by "
-        "{{ due_date|date }}. Thanks.",
+        "Hi {{ borrower_name }}, reminder: you promised to pay {{ promise_amount|money(currency) }} by "
+        "{{ promise_due_date|date }}. Thanks.",
     ),
     (MessageKind.PROMISE_REMINDER, SMS, ZH): (
         "",
-        "温馨提示：您承诺于{{ due_date|date }}前还款{{ amount_due|money(currency) }}，感谢您的配合。",
+        "温馨提示：您承诺于{{ promise_due_date|date }}前还款{{ promise_amount|money(currency) }}，感谢您的配合。",
     ),
     (MessageKind.PROMISE_REMINDER, EMAIL, EN): (
-        "Your promised payment of {{ amount_due|money(currency) }}",
-        "Dear {{ borrower_name }},\n\nThank you for agreeing to pay {{ amount_due|money(currency) }} by "
-        "{{ due_date|date('long') }}. This is a reminder of that promise.\n\n" + _PAY_EN + _SIGN_EN,
+        "Your promised payment of {{ promise_amount|money(currency) }}",
+        "Dear {{ borrower_name }},\n\nThank you for agreeing to pay {{ promise_amount|money(currency) }} by "
+        "{{ promise_due_date|date('long') }}. This is a reminder of that promise.\n\n" + _PAY_EN + _SIGN_EN,
     ),
     (MessageKind.PROMISE_REMINDER, EMAIL, ZH): (
-        "您承诺的还款{{ amount_due|money(currency) }}",
-        "尊敬的{{ borrower_name }}：\n\n感谢您承诺于{{ due_date|date('long') }}前还款"
-        "{{ amount_due|money(currency) }}，特此提醒。\n\n" + _PAY_ZH + _SIGN_ZH,
+        "您承诺的还款{{ promise_amount|money(currency) }}",
+        "尊敬的{{ borrower_name }}：\n\n感谢您承诺于{{ promise_due_date|date('long') }}前还款"
+        "{{ promise_amount|money(currency) }}，特此提醒。\n\n" + _PAY_ZH + _SIGN_ZH,
     ),
     (MessageKind.PROMISE_REMINDER, IN_APP, EN): (
         "",
-        "A reminder of your promise to pay {{ amount_due|money(currency) }} by {{ due_date|date }}. "
+        "A reminder of your promise to pay {{ promise_amount|money(currency) }} by {{ promise_due_date|date }}. "
         "Tap Repay to keep it.",
     ),
     (MessageKind.PROMISE_REMINDER, IN_APP, ZH): (
         "",
-        "提醒：您承诺于{{ due_date|date }}前还款{{ amount_due|money(currency) }}，点击“还款”即可履约。",
+        "提醒：您承诺于{{ promise_due_date|date }}前还款{{ promise_amount|money(currency) }}，点击“还款”即可履约。",
     ),
     # --- A promise missed ---------------------------------------------------------------------
     (MessageKind.BROKEN_PROMISE, SMS, EN): (

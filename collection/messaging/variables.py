@@ -20,7 +20,7 @@ from django.db.models import Min, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from collection.models import CaseAccount
+from collection.models import CaseAccount, MessageKind, PromiseStatus, PromiseToPay
 from lending.models import Installment
 from lending.services.calendar import lender_today
 
@@ -53,6 +53,12 @@ MESSAGE_VARIABLES: tuple[MessageVariable, ...] = (
     MessageVariable("due_date", _("The installment's due date, or the oldest unpaid one"), "{{ due_date|date }}"),
     MessageVariable("days_to_due", _("Days from today to the due date (0 on the day, negative after)"), "3"),
     MessageVariable("days_past_due", _("Days past due of the oldest unpaid installment"), "15"),
+    MessageVariable(
+        "promise_amount",
+        _("The amount of the borrower's latest promise to pay (pending, or broken for a missed-promise message)"),
+        "{{ promise_amount|money(currency) }}",
+    ),
+    MessageVariable("promise_due_date", _("The date the borrower promised to pay by"), "{{ promise_due_date|date }}"),
     MessageVariable(
         "payment_channels[]",
         _("The lender's designated payment channels: name, instructions"),
@@ -154,6 +160,10 @@ def message_context(message, *, opt_out_instructions: str = "", today: datetime.
         if due_on is None and account is not None:
             due_on = _next_due_on(account.pk, today)
         amount_due = _installment_amount_unpaid(account.pk, due_on) if account is not None and due_on else ZERO
+    promise = _promise_of(case, message.kind) if case is not None else None
+    if promise is not None and message.kind in PROMISE_KINDS:
+        # A message about a promise speaks of the promise: its amount and its date.
+        amount_due, due_on = promise.amount, promise.due_on
     return {
         "borrower_name": message.borrower.name,
         "reference": reference,
@@ -165,11 +175,26 @@ def message_context(message, *, opt_out_instructions: str = "", today: datetime.
         "due_date": due_on,
         "days_to_due": (due_on - today).days if due_on else 0,
         "days_past_due": days_past_due,
+        "promise_amount": promise.amount if promise is not None else ZERO,
+        "promise_due_date": promise.due_on if promise is not None else None,
         "payment_channels": payment_channels(language, reference),
         "lender": lender_particulars(language),
         "opt_out_instructions": opt_out_instructions,
         "today": today,
     }
+
+
+PROMISE_KINDS = (MessageKind.PROMISE_REMINDER, MessageKind.BROKEN_PROMISE)
+
+
+def _promise_of(case, kind: str):
+    """The case's pending promise (its earliest part), or for a missed-promise message the latest broken one."""
+    promises = PromiseToPay.objects.filter(case_id=case.pk)
+    if kind == MessageKind.BROKEN_PROMISE:
+        broken = promises.filter(status=PromiseStatus.BROKEN).order_by("-due_on", "-id").first()
+        if broken is not None:
+            return broken
+    return promises.filter(status=PromiseStatus.PENDING).order_by("due_on", "id").first()
 
 
 def message_sample_context(*, language: str, opt_out_instructions: str = "", today=None) -> dict:
@@ -187,6 +212,8 @@ def message_sample_context(*, language: str, opt_out_instructions: str = "", tod
         "due_date": today + datetime.timedelta(days=3),
         "days_to_due": 3,
         "days_past_due": 15,
+        "promise_amount": Decimal("500.00"),
+        "promise_due_date": today + datetime.timedelta(days=2),
         "payment_channels": payment_channels(language, reference),
         "lender": lender_particulars(language),
         "opt_out_instructions": opt_out_instructions,
@@ -210,6 +237,7 @@ def message_worst_case_context(*, language: str, opt_out_instructions: str = "",
             "amount_overdue": Decimal("888888.88"),
             "days_to_due": -999,
             "days_past_due": 999,
+            "promise_amount": Decimal("888888.88"),
         }
     )
     context["payment_channels"] = payment_channels(language, context["reference"])

@@ -304,3 +304,16 @@ def test_a_us_sms_too_long_for_its_opt_out_line_is_suppressed_not_sent(us_case, 
     suppressed = message_send(message_id=message.pk, now=NEW_YORK_MORNING)
     assert (suppressed.status, suppressed.suppressed_rule) == (MessageStatus.SUPPRESSED, codes.OPT_OUT_OVERFLOW)
     assert sent_files() == {}
+
+
+def test_a_promise_reminder_speaks_of_the_promise(case, mobile):
+    from decimal import Decimal
+
+    from tests.collection.factories import PromiseToPayFactory
+
+    PromiseToPayFactory(case=case, amount=Decimal("300.00"), due_on=datetime.date(2026, 3, 18))
+    message = OutboundMessageFactory(case=case, scheduled_for=MORNING, kind=MessageKind.PROMISE_REMINDER)
+    sent = message_send(message_id=message.pk, now=MORNING)
+    assert sent.status == MessageStatus.SENT
+    assert "300.00 CNY" in sent.body
+    assert "1,012.50" not in sent.body
