@@ -32,6 +32,7 @@ EXPECTED_NAVIGATION[Role.MANAGER] |= {"core_deliveries"}
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"nightly_runs"}
 EXPECTED_NAVIGATION[Role.ADMIN] |= {"nightly_runs"}
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"experiments"}  # champion/challenger
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"message_templates"}
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
