@@ -303,6 +303,17 @@ ARREARS_MESSAGE_BACKEND_OPTIONS = {
         "idempotency_header": env.str("SMS_HTTP_IDEMPOTENCY_HEADER", default="Idempotency-Key"),
         "callback_url": env.str("SMS_HTTP_CALLBACK_URL", default=""),
     },
+    # In-app messages to the lender's app (MESSAGES_IN_APP_BACKEND=collection.messaging.backends.http.HttpInAppBackend).
+    "in_app_http": {
+        "url": env.str("IN_APP_HTTP_URL", default=""),
+        "token": env.str("IN_APP_HTTP_TOKEN", default=""),
+        "timeout": env.float("IN_APP_HTTP_TIMEOUT", default=10.0),
+        "payload": env.json(
+            "IN_APP_HTTP_PAYLOAD", default={"customer": "recipient", "text": "body", "reference": "idempotency_key"}
+        ),
+        "id_field": env.str("IN_APP_HTTP_ID_FIELD", default="id"),
+        "idempotency_header": "Idempotency-Key",
+    },
 }
 # A transient failure (timeout, 5xx) is tried again after 30 s, 60 s, 120 s...
 # up to MESSAGES_MAX_ATTEMPTS tries in all, then the message is failed.

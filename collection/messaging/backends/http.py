@@ -107,3 +107,9 @@ class HttpSmsBackend(MessageBackend):
             data = {}
         provider_id = _dig(data, self.options.get("id_field") or "id")
         return Delivery(provider_message_id=str(provider_id) if provider_id is not None else "")
+
+
+class HttpInAppBackend(HttpSmsBackend):
+    """In-app messages to the lender's app over the same kind of HTTP API (options: "in_app_http")."""
+
+    name = "in_app_http"
