@@ -16,7 +16,9 @@ at a time and makes each chunk in ONE transaction:
   language (a PDF's fixed costs — fonts, subsetting — paid once a chunk, not
   once a letter), each letter's first page found from its anchor
   (`page.anchors`), the PDF written once and split into one PDF a letter with
-  pikepdf;
+  pikepdf; each letter's footer says "of 1" until its layout shows it longer,
+  and the few longer ones are laid out again with their own count
+  (letters_split);
 - each is stored through services.letter_store, whose unique key (case, kind,
   day) makes a re-run or a second worker find the letter already made.
 
@@ -144,14 +146,14 @@ def letter_batch_chunk_run(*, batch_id: int, size: int = CHUNK_SIZE) -> int:
     for item in items:
         if item.pk not in drafts:
             continue
-        content = rendered.get(item.pk)
-        if content is None:
+        if item.pk not in rendered:
             _fail(item, RENDER_FAILED, {})
             continue
+        content, pages = rendered[item.pk]
         document, created = services.letter_store(
             draft=drafts[item.pk],
             content=content,
-            pages=services.pdf_pages(content),
+            pages=pages,
             actor=actor,
             batch=batch,
             limitation_refresh=False,
@@ -171,16 +173,16 @@ def _fail(item: LetterBatchItem, code: str, data: dict) -> None:
     item.status, item.error_code, item.error_data = LetterBatchItem.Status.FAILED, code, data
 
 
-def letters_render_together(drafts: list[tuple[int, LetterDraft]]) -> dict[int, bytes]:
+def letters_render_together(drafts: list[tuple[int, LetterDraft]]) -> dict[int, tuple[bytes, int]]:
     """
-    {key: the letter's own PDF} for `drafts` ([(key, draft)]), laid out
-    together, one document per language. A document that fails is retried
-    letter by letter, so one broken letter costs only itself.
+    {key: (the letter's own PDF, its pages)} for `drafts` ([(key, draft)]),
+    laid out together, one document per language. A document that fails is
+    retried letter by letter, so one broken letter costs only itself.
     """
     by_language: dict[str, list[tuple[int, LetterDraft]]] = {}
     for key, draft in drafts:
         by_language.setdefault(draft.language, []).append((key, draft))
-    rendered: dict[int, bytes] = {}
+    rendered: dict[int, tuple[bytes, int]] = {}
     for language, group in by_language.items():
         try:
             parts = letters_split(
@@ -216,16 +218,57 @@ def article_anchored(article: str, anchor: str) -> str:
     return anchored
 
 
-def letters_split(articles: list[str], *, language: str, anchors: list[str]) -> list[bytes]:
-    """Lay `articles` out as one document, write its PDF once, and cut it into one PDF an article."""
-    from documents.pdf import pdf_document
-    from legal.letters.layout import letters_document_html
+# The pages a letter is numbered "of" before its layout shows its real count: the default templates' one page.
+PAGES_EXPECTED = 1
+# Layouts of a chunk before a letter whose count keeps changing is laid out alone (numbered by its own document).
+LAYOUT_ROUNDS = 3
 
-    html = letters_document_html(
-        [article_anchored(article, anchor) for article, anchor in zip(articles, anchors, strict=True)],
-        language=language,
-    )
-    document = pdf_document(html)
+
+def letters_split(articles: list[str], *, language: str, anchors: list[str]) -> list[tuple[bytes, int]]:
+    """
+    Lay `articles` out as one document, write its PDF once, and cut it into
+    one PDF an article: [(pdf, pages)] in their order. Each letter is
+    numbered "Page x of PAGES_EXPECTED" at first; the few whose layout came
+    out of another length are laid out again together, numbered with the
+    count they showed, until every letter's footer states its own length.
+    """
+    anchored = [article_anchored(article, anchor) for article, anchor in zip(articles, anchors, strict=True)]
+    parts: list[tuple[bytes, int] | None] = [None] * len(articles)
+    expected = dict.fromkeys(range(len(articles)), PAGES_EXPECTED)
+    for _round in range(LAYOUT_ROUNDS):
+        by_count: dict[int, list[int]] = {}
+        for index, count in expected.items():
+            by_count.setdefault(count, []).append(index)
+        expected = {}
+        for count, indices in by_count.items():
+            laid_out = _letters_laid_out_split(
+                [anchored[index] for index in indices], [anchors[index] for index in indices], language, count
+            )
+            for index, (content, pages) in zip(indices, laid_out, strict=True):
+                if content is None:
+                    expected[index] = pages
+                else:
+                    parts[index] = (content, pages)
+        if not expected:
+            return parts
+    from legal.letters.layout import letter_pdf
+
+    for index in expected:
+        parts[index] = letter_pdf(anchored[index], language=language)
+    return parts
+
+
+def _letters_laid_out_split(
+    articles: list[str], anchors: list[str], language: str, pages_each: int
+) -> list[tuple[bytes | None, int]]:
+    """
+    [(pdf, pages)] of `articles` laid out as one document numbered "of
+    `pages_each`"; (None, real pages) for a letter of another length (not written).
+    """
+    from documents.pdf import pdf_write
+    from legal.letters.layout import letters_document_html, letters_laid_out
+
+    document = letters_laid_out(letters_document_html(articles, language=language, pages_each=pages_each))
     wanted, starts = set(anchors), {}
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -234,17 +277,23 @@ def letters_split(articles: list[str], *, language: str, anchors: list[str]) -> 
     if len(starts) != len(anchors):
         raise ValueError("a letter's first page was not found")
     firsts = [starts[anchor] for anchor in anchors]
-    ends = [*firsts[1:], len(document.pages)]
-    whole = pikepdf.open(io.BytesIO(document.write_pdf()))
-    parts = []
-    with whole:
-        for first, end in zip(firsts, ends, strict=True):
-            part = pikepdf.new()
-            part.pages.extend(whole.pages[first:end])
-            out = io.BytesIO()
-            part.save(out)
-            parts.append(out.getvalue())
-    return parts
+    ranges = list(zip(firsts, [*firsts[1:], len(document.pages)], strict=True))
+    right = [(first, end) for first, end in ranges if end - first == pages_each]
+    written = []
+    if right:
+        # Only the pages of letters that state their length are written (usually all of them).
+        kept = [page for first, end in right for page in document.pages[first:end]]
+        with pikepdf.open(io.BytesIO(pdf_write(document.copy(kept)))) as whole:
+            at = 0
+            for first, end in right:
+                part = pikepdf.new()
+                part.pages.extend(whole.pages[at : at + end - first])
+                at += end - first
+                out = io.BytesIO()
+                part.save(out)
+                written.append(out.getvalue())
+    written.reverse()
+    return [(written.pop(), end - first) if end - first == pages_each else (None, end - first) for first, end in ranges]
 
 
 def letter_batch_finish(*, batch_id: int) -> bool:

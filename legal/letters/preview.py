@@ -11,9 +11,8 @@ import secrets
 from django.core.cache import cache
 from django.db import transaction
 
-from documents.pdf import pdf_render
 from legal.letters.context import letter_context
-from legal.letters.layout import letter_article_html, letters_document_html
+from legal.letters.layout import letter_article_html, letter_pdf
 from legal.models import LetterTemplate, LetterTemplateVersion
 from lending.services.calendar import lender_today
 
@@ -29,13 +28,11 @@ def letter_preview_pdf(*, template: LetterTemplate, subject: str, body: str, cas
             context = letter_context(
                 case=case, issued_on=lender_today(), language=template.language, kind=template.kind
             )
-            html = letters_document_html(
-                [letter_article_html(case=case, template_version=draft, context=context)], language=template.language
-            )
+            article = letter_article_html(case=case, template_version=draft, context=context)
         finally:
             # Marked at the end: once marked, the connection refuses every query until the block exits.
             transaction.set_rollback(True)
-    return pdf_render(html)
+    return letter_pdf(article, language=template.language)[0]
 
 
 def letter_preview_keep(*, user, pdf: bytes) -> str:

@@ -16,11 +16,9 @@ request on the same day gets the letter already made, never a second file.
 """
 
 import hashlib
-import io
 import logging
 from dataclasses import dataclass, field
 
-import pikepdf
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -167,11 +165,6 @@ def letter_facts(context: dict) -> dict:
     return facts
 
 
-def pdf_pages(content: bytes) -> int:
-    with pikepdf.open(io.BytesIO(content)) as pdf:
-        return len(pdf.pages)
-
-
 def letter_filename(*, case: Case, kind: str, issued_on) -> str:
     return f"{case.number}-{kind}-{issued_on:%Y%m%d}.pdf"
 
@@ -225,14 +218,12 @@ def letter_store(
     return document, True
 
 
-def letter_render(draft: LetterDraft) -> bytes:
-    """One letter alone as a PDF (the case page's path; a batch lays out many at once)."""
-    from documents.pdf import pdf_render
-    from legal.letters.layout import letters_document_html
+def letter_render(draft: LetterDraft) -> tuple[bytes, int]:
+    """One letter alone as a PDF, and its number of pages (the case page's path; a batch lays out many at once)."""
+    from legal.letters.layout import letter_pdf
 
-    html = letters_document_html([draft.article], language=draft.language)
     try:
-        return pdf_render(html)
+        return letter_pdf(draft.article, language=draft.language)
     except Exception as error:  # WeasyPrint raises many kinds; the letter is simply not made
         logger.exception("letter of case %s could not be rendered", draft.case.pk)
         raise LetterError(LETTER_RENDER_FAILED, code=RENDER_FAILED) from error
@@ -265,7 +256,7 @@ def letter_generate(*, case: Case, kind: str, actor, issued_on=None, language=No
         existing.existing = True
         return existing
     draft = letter_draft(case=case, kind=kind, issued_on=issued_on, actor=actor, language=language)
-    content = letter_render(draft)
-    document, created = letter_store(draft=draft, content=content, pages=pdf_pages(content), actor=actor)
+    content, pages = letter_render(draft)
+    document, created = letter_store(draft=draft, content=content, pages=pages, actor=actor)
     document.existing = not created
     return document

@@ -148,9 +148,9 @@ def test_a_race_on_the_same_day_meets_the_unique_key(collector, tmp_path):
     case = borrower_case()
     first = letter_generate(case=case, kind=LetterKind.FORMAL_DEMAND, actor=collector)
     draft = services.letter_draft(case=case, kind=LetterKind.FORMAL_DEMAND, issued_on=first.issued_on, actor=collector)
-    content = services.letter_render(draft)
+    content, pages = services.letter_render(draft)
 
-    document, created = services.letter_store(draft=draft, content=content, pages=1, actor=collector)
+    document, created = services.letter_store(draft=draft, content=content, pages=pages, actor=collector)
 
     assert created is False and document.pk == first.pk
     assert Document.objects.count() == 1

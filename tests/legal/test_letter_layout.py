@@ -13,11 +13,11 @@ import pytest
 from django.utils import formats
 from django.utils.translation import override
 
-from documents.pdf import pdf_render
 from documents.templating import TemplateProblem, plain_data
+from legal.letters.batches import letters_split
 from legal.letters.context import letter_context
 from legal.letters.defaults import letter_templates_install_defaults
-from legal.letters.layout import letter_article_html, letters_document_html
+from legal.letters.layout import letter_article_html, letter_pdf, page_number_style
 from legal.models import LetterKind, LetterTemplate, LetterTemplateVersion
 from tests.collection.factories import case_in_arrears
 from tests.lending.factories import BorrowerFactory, ContactPointFactory
@@ -50,11 +50,11 @@ def draft(body: str, *, subject="Letter", kind=LetterKind.FORMAL_DEMAND, languag
     return LetterTemplateVersion(template=template, number=0, subject=subject, body=body)
 
 
-def letter_pdf(case, version, **context_kwargs) -> bytes:
+def letter_alone_pdf(case, version, **context_kwargs) -> bytes:
     language = version.template.language
     context = letter_context(case=case, issued_on=ISSUED_ON, language=language, **context_kwargs)
     article = letter_article_html(case=case, template_version=version, context=context)
-    return pdf_render(letters_document_html([article], language=language))
+    return letter_pdf(article, language=language)[0]
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def chinese_case():
 
 
 def test_an_english_letter_shows_the_names_amounts_and_dates(english_case, tmp_path):
-    text = pdf_text(letter_pdf(english_case, default_version(LetterKind.FORMAL_DEMAND, "en")), tmp_path)
+    text = pdf_text(letter_alone_pdf(english_case, default_version(LetterKind.FORMAL_DEMAND, "en")), tmp_path)
     assert "Wang Fang" in text
     assert "12 West Lake Road" in text
     assert "Formal demand for payment" in text
@@ -98,7 +98,7 @@ def test_an_english_letter_shows_the_names_amounts_and_dates(english_case, tmp_p
 
 
 def test_a_chinese_letter_shows_the_names_amounts_and_dates_in_an_embedded_cjk_font(chinese_case, tmp_path):
-    pdf = letter_pdf(chinese_case, default_version(LetterKind.FORMAL_DEMAND, "zh-hans"))
+    pdf = letter_alone_pdf(chinese_case, default_version(LetterKind.FORMAL_DEMAND, "zh-hans"))
     text = pdf_text(pdf, tmp_path)
     assert "催收函" in text
     assert "张伟" in text
@@ -119,13 +119,13 @@ def test_a_chinese_letter_shows_the_names_amounts_and_dates_in_an_embedded_cjk_f
 def test_every_default_template_renders_for_a_real_case(language, english_case, tmp_path):
     letter_templates_install_defaults()
     for template in LetterTemplate.objects.filter(language=language).select_related("current_version"):
-        text = pdf_text(letter_pdf(english_case, template.current_version, kind=template.kind), tmp_path)
+        text = pdf_text(letter_alone_pdf(english_case, template.current_version, kind=template.kind), tmp_path)
         assert "Wang Fang" in text, template.kind
         assert template.current_version.subject[:4] in text, template.kind
 
 
 def test_the_payoff_certificate_has_no_demand(english_case, tmp_path):
-    text = pdf_text(letter_pdf(english_case, default_version(LetterKind.PAYOFF_CERTIFICATE, "en")), tmp_path)
+    text = pdf_text(letter_alone_pdf(english_case, default_version(LetterKind.PAYOFF_CERTIFICATE, "en")), tmp_path)
     assert "Payoff certificate" in text
     assert "Total overdue" not in text
     assert "Please pay by" not in text
@@ -152,7 +152,7 @@ LONG_BODY = "".join(
 
 def test_a_two_page_letter_is_numbered_page_x_of_two(english_case, tmp_path):
     letter_templates_install_defaults()
-    text = pdf_text(letter_pdf(english_case, draft(LONG_BODY)), tmp_path)
+    text = pdf_text(letter_alone_pdf(english_case, draft(LONG_BODY)), tmp_path)
     assert "Page 1 of 2" in text
     assert "Page 2 of 2" in text
     assert "Page 3" not in text
@@ -168,12 +168,25 @@ def test_letters_laid_out_together_are_each_numbered_on_their_own(english_case, 
         )
         for case, version in ((english_case, long_one), (chinese_case, short_one))
     ]
-    text = pdf_text(pdf_render(letters_document_html(articles, language="en")), tmp_path)
-    pages = text.split("\f")
-    assert "Page 1 of 2" in pages[0] and "Wang Fang" in pages[0]
-    assert "Page 2 of 2" in pages[1]
-    assert "Page 1 of 1" in pages[2] and "张伟" in pages[2]
-    assert "Page 3" not in text
+    parts = letters_split(articles, language="en", anchors=[f"letter-{english_case.pk}", f"letter-{chinese_case.pk}"])
+
+    assert [pages for _pdf, pages in parts] == [2, 1]
+    long_pages = pdf_text(parts[0][0], tmp_path).split("\f")
+    assert "Page 1 of 2" in long_pages[0] and "Wang Fang" in long_pages[0]
+    assert "Page 2 of 2" in long_pages[1]
+    short_text = pdf_text(parts[1][0], tmp_path)
+    assert "Page 1 of 1" in short_text and "张伟" in short_text
+    assert "Page 3" not in short_text + "".join(long_pages) and "of 2" not in short_text
+
+
+def test_the_page_number_keeps_the_sentence_and_cannot_break_out_of_its_style(monkeypatch):
+    from legal.letters import layout
+
+    monkeypatch.setattr(layout, "gettext", lambda text: '第 %(page)s 页 共 %(pages)s 页 "</style><p>\\')
+    stated = page_number_style(3)
+    assert stated.startswith('@page letter { @bottom-center { content: "第 " counter(page) " 页 共 " "3" " 页 \\22 ')
+    assert "<" not in stated and '"</' not in stated and "\\5c " in stated
+    assert 'counter(page) " 页 共 " counter(pages) " 页' in page_number_style(None)
 
 
 # --- A hostile template -------------------------------------------------------------------
@@ -213,7 +226,7 @@ def test_a_template_cannot_load_dump_or_walk(english_case, body):
 def test_a_template_fetches_nothing_outside_the_static_files(english_case, tmp_path, caplog, markup, url):
     letter_templates_install_defaults()
     with caplog.at_level(logging.WARNING, logger="documents.pdf"):
-        pdf = letter_pdf(english_case, draft(f"<p>Dear {{{{ borrower.name }}}}</p>{markup}"))
+        pdf = letter_alone_pdf(english_case, draft(f"<p>Dear {{{{ borrower.name }}}}</p>{markup}"))
     refusals = [r.getMessage() for r in caplog.records if r.name == "documents.pdf"]
     assert any(url in message and "refused" in message for message in refusals)
     text = pdf_text(pdf, tmp_path)
@@ -223,7 +236,7 @@ def test_a_template_fetches_nothing_outside_the_static_files(english_case, tmp_p
 
 def test_the_letter_shell_fetches_only_our_own_static_files(english_case, caplog):
     with caplog.at_level(logging.WARNING, logger="documents.pdf"):
-        letter_pdf(english_case, default_version(LetterKind.FORMAL_DEMAND, "en"))
+        letter_alone_pdf(english_case, default_version(LetterKind.FORMAL_DEMAND, "en"))
     assert [r for r in caplog.records if r.name == "documents.pdf"] == []
 
 
@@ -313,7 +326,8 @@ def test_the_arrangement_confirmation_lists_the_installments(english_case, tmp_p
     ArrangementInstallment.objects.create(
         arrangement=arrangement, number=1, due_on=datetime.date(2027, 1, 5), amount=Decimal("3000.00")
     )
-    text = pdf_text(letter_pdf(english_case, default_version(LetterKind.ARRANGEMENT_CONFIRMATION, "en")), tmp_path)
+    pdf = letter_alone_pdf(english_case, default_version(LetterKind.ARRANGEMENT_CONFIRMATION, "en"))
+    text = pdf_text(pdf, tmp_path)
     text = " ".join(text.split())  # the body wraps wherever the line ends
     assert "6,000.00 CNY" in text
     assert "Payment 1: 3,000.00 CNY by Jan. 5, 2027" in text
