@@ -167,7 +167,11 @@ _stylesheets_lock = threading.Lock()
 def static_stylesheet(path: str) -> CSS:
     """The static stylesheet `path` (e.g. "css/print.css"), parsed once and again only when the file changes."""
     kept = _stylesheets.get(path)
-    file = kept[0] if kept else _static_file(path)
+    if kept:
+        file = kept[0]
+    else:
+        clean = _static_path(f"{STATIC_SCHEME}:{path}")  # the fetcher's own checks: no "..", no other scheme
+        file = _static_file(clean) if clean else None
     if file is None:
         raise RefusedURL(f"no such static stylesheet: {path}")
     changed = file.stat().st_mtime_ns

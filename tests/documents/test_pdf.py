@@ -1,13 +1,23 @@
 """documents.pdf: the renderer fetches the project's static files and nothing else."""
 
+import gc
 import logging
+import os
 import re
 import shutil
 import subprocess
 
 import pytest
 
-from documents.pdf import RefusedURL, StaticOnlyFetcher, pdf_render
+from documents.pdf import (
+    RENDER_GC_THRESHOLD,
+    RefusedURL,
+    StaticOnlyFetcher,
+    collection_paused,
+    font_configuration,
+    pdf_render,
+    static_stylesheet,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 
@@ -93,3 +103,54 @@ def test_a_document_referring_to_a_forbidden_url_renders_without_it(markup, url,
     refusals = [r.getMessage() for r in caplog.records if r.name == "documents.pdf" and r.levelno == logging.WARNING]
     assert refusals and all(url in message for message in refusals)
     assert b"root:" not in pdf
+
+
+# --- What a render reuses ---------------------------------------------------------------
+
+
+def test_named_stylesheets_apply_as_if_linked_and_are_parsed_once(caplog):
+    caplog.set_level(logging.WARNING, logger="documents.pdf")
+    two_pages = page("<p>one</p><p style='break-before: page'>two</p>", head="")
+
+    linked = pdf_text(pdf_render(page("<p>one</p><p style='break-before: page'>two</p>")))
+    named = pdf_text(pdf_render(two_pages, stylesheets=("css/print.css",)))
+
+    assert re.search(r"1\s*/\s*2", named) and re.search(r"2\s*/\s*2", named)
+    assert named == linked
+    assert static_stylesheet("css/print.css") is static_stylesheet("css/print.css")
+    assert not [r for r in caplog.records if r.name == "documents.pdf"]
+
+
+def test_a_stylesheet_is_parsed_again_when_its_file_changes(tmp_path, settings):
+    settings.STATICFILES_DIRS = [tmp_path]
+    (tmp_path / "css").mkdir()
+    sheet = tmp_path / "css" / "changing.css"
+    sheet.write_text("@page { @top-center { content: 'first' } }")
+    assert "first" in pdf_text(pdf_render(page("<p>x</p>", head=""), stylesheets=("css/changing.css",)))
+
+    sheet.write_text("@page { @top-center { content: 'second' } }")
+    os.utime(sheet, ns=(sheet.stat().st_atime_ns, sheet.stat().st_mtime_ns + 1_000_000))
+
+    assert "second" in pdf_text(pdf_render(page("<p>x</p>", head=""), stylesheets=("css/changing.css",)))
+
+
+def test_a_stylesheet_outside_the_static_files_is_refused():
+    with pytest.raises(RefusedURL):
+        pdf_render(page("<p>x</p>"), stylesheets=("../config/settings.py",))
+
+
+def test_documents_share_one_font_configuration_unless_they_declare_fonts():
+    shared = font_configuration("<p>x</p>")
+    assert font_configuration("<p>y</p>") is shared
+    assert font_configuration("<style>@FONT-FACE { font-family: x; src: local(x) }</style>") is not shared
+
+
+def test_the_collector_is_held_back_while_rendering_and_restored_after():
+    before = gc.get_threshold()
+    with collection_paused():
+        with collection_paused():
+            assert gc.get_threshold()[0] == RENDER_GC_THRESHOLD
+        assert gc.get_threshold()[0] == RENDER_GC_THRESHOLD
+    assert gc.get_threshold() == before
+    pdf_render(page("<p>x</p>"))
+    assert gc.get_threshold() == before
