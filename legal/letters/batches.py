@@ -43,6 +43,7 @@ from accounts.services import audit_record
 from collection import compliance
 from collection.models import Case
 from legal.letters import services
+from legal.letters.context import letter_context_prefetches
 from legal.letters.services import GUARD_REFUSED, RENDER_FAILED, LetterDraft, LetterError
 from legal.limitation import cases_limitation_refresh
 from legal.models import DEMAND_KINDS, Document, LetterBatch, LetterBatchItem, LetterKind
@@ -119,7 +120,10 @@ def letter_batch_chunk_run(*, batch_id: int, size: int = CHUNK_SIZE) -> int:
     if not items:
         return 0
     actor = batch.created_by
-    cases = Case.objects.select_related("borrower", "portfolio").prefetch_related("borrower__contact_points")
+    # What the guard and the letter read of each case, for the whole chunk in a few queries.
+    cases = Case.objects.select_related("borrower", "portfolio").prefetch_related(
+        "borrower__contact_points", *letter_context_prefetches()
+    )
     cases = cases.in_bulk([item.case_id for item in items])
     made = dict(
         Document.objects.filter(case_id__in=cases, kind=batch.kind, issued_on=batch.issued_on).values_list(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -255,6 +255,8 @@ def letter_generate(*, case: Case, kind: str, actor, issued_on=None, language=No
     if existing is not None:
         existing.existing = True
         return existing
+    # The guard and the context both read the borrower's addresses: one query for both.
+    prefetch_related_objects([case], "borrower__contact_points")
     draft = letter_draft(case=case, kind=kind, issued_on=issued_on, actor=actor, language=language)
     content, pages = letter_render(draft)
     document, created = letter_store(draft=draft, content=content, pages=pages, actor=actor)
