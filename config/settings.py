@@ -427,6 +427,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collection.nightly.tasks.nightly_chain_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Every minute: the queued messages whose moment has come (reminders, strategy steps,
+    # bulk messages) go out through the dispatcher (collection/reminders/dispatch.py).
+    "messages-dispatch": {
+        "task": "collection.reminders.tasks.messages_dispatch_fanout_task",
+        "schedule": 60,
+    },
 }
 
 # --- Intake from the core system (docs/intake.md) ------------------------------

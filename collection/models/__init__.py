@@ -16,6 +16,7 @@ work); every name is importable from `collection.models`, as Django and the
 migrations expect.
 """
 
+from collection.models.bulk import BulkMessageBatch  # noqa: F401
 from collection.models.cases import (  # noqa: F401
     Case,
     CaseAccount,
