@@ -1,0 +1,51 @@
+"""
+Reminder fixtures: a borrower reachable by SMS (a primary, verified mobile
+that consents) with an account whose one installment falls due on a given
+day, in a given zone.
+"""
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.lending.factories import BorrowerFactory, ContactPointFactory, CreditAccountFactory, InstallmentFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+DUE = datetime.date(2026, 3, 20)
+
+
+def reminder_account(
+    *,
+    due_on=DUE,
+    time_zone="Asia/Shanghai",
+    province="上海市",
+    verified=True,
+    email=False,
+    product=None,
+    **account_fields,
+):
+    """An active account with one unpaid installment due `due_on`; its borrower's mobile is primary and verified."""
+    borrower = BorrowerFactory(time_zone=time_zone, province=province)
+    ContactPointFactory(borrower=borrower, is_verified=verified, consent_sms=True)
+    if email:
+        ContactPointFactory(
+            borrower=borrower, kind="email", value=f"{borrower.external_id}@mail.example", consent_email=True
+        )
+    if product is not None:
+        account_fields["product"] = product
+    account = CreditAccountFactory(borrower=borrower, **account_fields)
+    InstallmentFactory(account=account, number=1, due_on=due_on, principal_due=Decimal("500.00"))
+    return account
+
+
+@pytest.fixture
+def shanghai_account(db):
+    return reminder_account()
+
+
+@pytest.fixture
+def new_york_account(db):
+    return reminder_account(time_zone="America/New_York", province="New York")
