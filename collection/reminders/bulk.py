@@ -176,4 +176,3 @@ def bulk_batches_visible_to(user):
     if user_can(user, Capability.VIEW_ALL_CASES):
         return batches
     return batches.filter(created_by=user)
-

@@ -58,9 +58,7 @@ def rules_in_force() -> list[tuple[ReminderRule, list[int] | None, list[int]]]:
     """
     rules = list(ReminderRule.objects.filter(is_active=True).order_by("offset_days", "channel", "pk"))
     with_own = sorted(set(ReminderRule.objects.filter(product__isnull=False).values_list("product_id", flat=True)))
-    return [
-        (rule, [rule.product_id], []) if rule.product_id else (rule, None, with_own) for rule in rules
-    ]
+    return [(rule, [rule.product_id], []) if rule.product_id else (rule, None, with_own) for rule in rules]
 
 
 def _reachable_point(channel: str):

@@ -40,9 +40,7 @@ def offset_text(offset_days: int) -> str:
         return str(_("on the due date"))
     days = abs(offset_days)
     if offset_days < 0:
-        return ngettext("%(days)d day before the due date", "%(days)d days before the due date", days) % {
-            "days": days
-        }
+        return ngettext("%(days)d day before the due date", "%(days)d days before the due date", days) % {"days": days}
     return ngettext("%(days)d day after the due date", "%(days)d days after the due date", days) % {"days": days}
 
 
@@ -114,7 +112,11 @@ def reminder_schedule_copy(*, product, actor) -> list[ReminderRule]:
         raise CollectionError(SCHEDULE_ALREADY_OWN % {"product": product.name})
     rules = [
         ReminderRule(
-            product=product, offset_days=rule.offset_days, channel=rule.channel, kind=rule.kind, is_active=rule.is_active
+            product=product,
+            offset_days=rule.offset_days,
+            channel=rule.channel,
+            kind=rule.kind,
+            is_active=rule.is_active,
         )
         for rule in ReminderRule.objects.filter(product__isnull=True)
     ]
@@ -133,7 +135,5 @@ def reminder_schedule_drop(*, product, actor) -> int:
     if not count:
         raise CollectionError(SCHEDULE_NOT_OWN % {"product": product.name})
     own.delete()
-    audit_record(
-        action="collection.reminder_schedule.dropped", target=product, actor=actor, data={"reminders": count}
-    )
+    audit_record(action="collection.reminder_schedule.dropped", target=product, actor=actor, data={"reminders": count})
     return count

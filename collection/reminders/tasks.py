@@ -40,5 +40,4 @@ def bulk_message_run_task(batch_id: int) -> bool:
     return bulk_message_run(batch_id=batch_id)
 
 
-__all__ = [
-    "bulk_message_run_task","messages_dispatch_fanout_task", "messages_dispatch_task", "reminders_queue_task"]
+__all__ = ["bulk_message_run_task", "messages_dispatch_fanout_task", "messages_dispatch_task", "reminders_queue_task"]

@@ -211,12 +211,8 @@ urlpatterns = [
     path("automation/reminders/", reminder_schedules, name="reminder_schedules"),
     path("automation/reminders/default/", reminder_schedule, name="reminder_schedule_default"),
     path("automation/reminders/products/<int:product_pk>/", reminder_schedule, name="reminder_schedule_product"),
-    path(
-        "automation/reminders/products/<int:product_pk>/copy/", reminder_schedule_copy, name="reminder_schedule_copy"
-    ),
-    path(
-        "automation/reminders/products/<int:product_pk>/drop/", reminder_schedule_drop, name="reminder_schedule_drop"
-    ),
+    path("automation/reminders/products/<int:product_pk>/copy/", reminder_schedule_copy, name="reminder_schedule_copy"),
+    path("automation/reminders/products/<int:product_pk>/drop/", reminder_schedule_drop, name="reminder_schedule_drop"),
     path("automation/reminders/rules/<int:pk>/toggle/", reminder_rule_toggle, name="reminder_rule_toggle"),
     path("automation/reminders/rules/<int:pk>/remove/", reminder_rule_delete, name="reminder_rule_remove"),
     path("automation/reminders/bulk/", bulk_message_list, name="bulk_message_list"),

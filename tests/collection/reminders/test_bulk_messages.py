@@ -56,7 +56,12 @@ def test_a_team_lead_sends_a_message_to_every_case_one_each(client, team_lead, c
     keys = set(OutboundMessage.objects.values_list("idempotency_key", flat=True))
     assert keys == {f"bulk:{batch.pk}:{case.pk}" for case in cases}
     message = OutboundMessage.objects.get(case=cases[0])
-    assert (message.origin, message.kind, message.channel, message.actor) == ("manual", "payment_demand", "sms", team_lead)
+    assert (message.origin, message.kind, message.channel, message.actor) == (
+        "manual",
+        "payment_demand",
+        "sms",
+        team_lead,
+    )
     assert AuditEvent.objects.get(action="collection.bulk_message.started").data == {
         "kind": "payment_demand",
         "channel": "sms",
@@ -88,7 +93,7 @@ def test_the_progress_page_shows_the_bar_and_the_messages_states(client, team_le
 
     assert '<progress max="3" value="3"' in page
     assert "3 of 3 cases done: 3 messages queued" in page
-    assert partial.lstrip().startswith("<div id=\"bulk-progress\"") and "<html" not in partial
+    assert partial.lstrip().startswith('<div id="bulk-progress"') and "<html" not in partial
 
 
 def test_the_filter_decides_which_cases(client, team_lead, cases, start):
