@@ -18,10 +18,12 @@ the borrower's zone on the day, or now if later) moved into the borrower's
 contact hours by `next_contact_moment`: a reminder queued at 23:00 local
 time goes at 08:00 the next morning.
 
-Queries: the rules (one), the products with a schedule of their own and
-the portfolios (three), then one selection and one insert per batch of
-rows a rule, however many accounts: the zone and the moment are computed
-per (zone, portfolio) pair, not per row.
+Set-based: for each rule, one small query for the distinct (zone, province,
+product) of its rows, whose send moments are computed in Python once each,
+and ONE `INSERT ... SELECT ... ON CONFLICT (idempotency_key) DO NOTHING`
+that writes every row (PostgreSQL and SQLite alike) — no row passes through
+Python. With the rules, the products that have their own and the portfolios
+read first, the queries are the same however many accounts there are.
 """
 
 import datetime
@@ -29,11 +31,20 @@ import logging
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from collection.compliance import profile_for
-from collection.models import CaseAccount, Channel, MessageOrigin, OutboundMessage, Portfolio, ReminderRule
+from collection.models import (
+    CaseAccount,
+    Channel,
+    MessageOrigin,
+    MessageStatus,
+    OutboundMessage,
+    Portfolio,
+    ReminderRule,
+)
 from lending.models import ContactPoint, CreditAccount, Installment
 from lending.phones import address_zones, known_zone
 
@@ -41,8 +52,6 @@ logger = logging.getLogger("collection.reminders")
 
 # When in the borrower's day a reminder is meant to arrive.
 REMINDER_LOCAL_TIME = datetime.time(10, 0)
-# Rows built and inserted at once: bounds the memory of a 100,000-message run.
-INSERT_BATCH = 5000
 
 
 def reminder_key(*, account_id: int, rule_id: int, due_on: datetime.date) -> str:
@@ -80,9 +89,10 @@ def _reachable_point(channel: str):
 
 def reminder_selection(*, rule: ReminderRule, products: list[int] | None, excluded: list[int], due_on):
     """
-    The rows to queue for `rule` and the installments due `due_on`:
-    (account, borrower, contact point, open case, language, zone, province, product),
-    one per account, as a values_list queryset (one query).
+    The accounts to remind for `rule` and the installments due `due_on`, one
+    row an account, annotated with the contact point (`point_id`) and the open
+    case (`open_case_id`, None before the due date): a queryset, never run on
+    its own but inside the insert.
     """
     unpaid = Installment.objects.filter(account_id=OuterRef("pk"), due_on=due_on, paid_off_on__isnull=True)
     accounts = CreditAccount.objects.filter(
@@ -95,21 +105,13 @@ def reminder_selection(*, rule: ReminderRule, products: list[int] | None, exclud
         accounts = accounts.filter(product_id__in=products)
     if excluded:
         accounts = accounts.exclude(product_id__in=excluded)
-    open_case = CaseAccount.objects.filter(account_id=OuterRef("pk"), left_on__isnull=True).values("case_id")[:1]
+    open_case = (
+        CaseAccount.objects.filter(account_id=OuterRef("pk"), left_on__isnull=True).order_by().values("case_id")[:1]
+    )
     return (
         accounts.annotate(point_id=_reachable_point(rule.channel), open_case_id=Subquery(open_case))
         .filter(point_id__isnull=False)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "borrower_id",
-            "point_id",
-            "open_case_id",
-            "borrower__language",
-            "borrower__time_zone",
-            "borrower__province",
-            "product_id",
-        )
+        .order_by()
     )
 
 
@@ -153,50 +155,127 @@ class _Moments:
         return self._moments[key]
 
 
+# The selection's columns, by the names the insert reads them under (s.r_...).
+_SELECTED = {
+    "r_account_id": "pk",
+    "r_borrower_id": "borrower_id",
+    "r_point_id": "point_id",
+    "r_case_id": "open_case_id",
+    "r_language": "borrower__language",
+    "r_time_zone": "borrower__time_zone",
+    "r_province": "borrower__province",
+    "r_product_id": "product_id",
+}
+# The columns an inserted reminder sets, beside the selection's; the rest are constants of a queued row.
+_CONSTANT_COLUMNS = {
+    "recipient": "''",
+    "subject": "''",
+    "body": "''",
+    "segments": "0",
+    "status": f"'{MessageStatus.QUEUED.value}'",
+    "suppressed_rule": "''",
+    "failure_code": "''",
+    "failure_detail": "''",
+    "provider_message_id": "''",
+    "attempts": "0",
+}
+
+
+def _moment_case(rows, moments: "_Moments", ops) -> tuple[str, list]:
+    """
+    A CASE over the selection's (zone, province, product) that gives each row
+    its send moment: one branch per distinct triple, computed in Python once.
+    """
+    branches, params = [], []
+    for time_zone, province, product_id in rows:
+        moment = moments.moment(zone=moments.zone(time_zone or "", province or ""), product_id=product_id)
+        branches.append("WHEN s.r_time_zone = %s AND s.r_province = %s AND s.r_product_id = %s THEN %s")
+        params.extend([time_zone, province, product_id, ops.adapt_datetimefield_value(moment)])
+    return f"CASE {' '.join(branches)} END", params
+
+
+def reminders_insert(
+    *, rule: ReminderRule, selection, products: list[int] | None, due_on: datetime.date, moments: "_Moments", now
+) -> int:
+    """
+    INSERT ... SELECT ... ON CONFLICT (idempotency_key) DO NOTHING: the rule's
+    rows in one statement (PostgreSQL and SQLite alike); how many were new.
+    """
+    # The triples of the due installments' accounts: a superset of the selection's, read without its subqueries.
+    due = Installment.objects.filter(
+        due_on=due_on, paid_off_on__isnull=True, account__status=CreditAccount.Status.ACTIVE
+    )
+    if products is not None:
+        due = due.filter(account__product_id__in=products)
+    triples = list(
+        due.values_list("account__borrower__time_zone", "account__borrower__province", "account__product_id")
+        .order_by()
+        .distinct()
+    )
+    if not triples:
+        return 0
+    ops = connection.ops
+    moment_sql, moment_params = _moment_case(triples, moments, ops)
+    select_sql, select_params = (
+        selection.annotate(**{alias: F(field) for alias, field in _SELECTED.items()})
+        .values_list(*_SELECTED)
+        .query.sql_with_params()
+    )
+    key = f"'reminder:' || CAST(s.r_account_id AS TEXT) || ':{rule.pk}:{due_on.isoformat()}'"
+    columns = {
+        "idempotency_key": key,
+        "origin": "%s",
+        "kind": "%s",
+        "channel": "%s",
+        "language": "COALESCE(NULLIF(s.r_language, ''), %s)",
+        "borrower_id": "s.r_borrower_id",
+        "case_id": "s.r_case_id",
+        "account_id": "s.r_account_id",
+        "contact_point_id": "s.r_point_id",
+        "reminder_rule_id": "%s",
+        "installment_due_on": "%s",
+        "created_at": "%s",
+        "scheduled_for": moment_sql,
+        **_CONSTANT_COLUMNS,
+    }
+    params = [
+        MessageOrigin.REMINDER.value,
+        rule.kind,
+        rule.channel,
+        settings.LANGUAGE_CODE,
+        rule.pk,
+        ops.adapt_datefield_value(due_on),
+        ops.adapt_datetimefield_value(now),
+        *moment_params,
+    ]
+    table = OutboundMessage._meta.db_table
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names and codes only; values are parameters)
+        f"SELECT {', '.join(columns.values())} FROM ({select_sql}) "
+        "AS s "
+        "WHERE true ON CONFLICT (idempotency_key) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *select_params])
+        return max(cursor.rowcount, 0)
+
+
 def reminders_queue(*, on: datetime.date, now: datetime.datetime | None = None) -> dict:
     """
     Queue every reminder due on `on` (a date in the lender's zone); returns
-    {"rules": n, "selected": n, "queued": n} — `queued` counts new rows only,
-    so a second run the same day says 0.
+    {"rules": n, "queued": n} — `queued` counts new rows only, so a second
+    run the same day says 0.
     """
-    from collection.messaging.services import messages_queue_many
-
     now = now or timezone.now()
     moments = _Moments(on=on, now=now)
-    counts = {"rules": 0, "selected": 0, "queued": 0}
+    counts = {"rules": 0, "queued": 0}
     for rule, products, excluded in rules_in_force():
         counts["rules"] += 1
         due_on = on - datetime.timedelta(days=rule.offset_days)
-        rows = reminder_selection(rule=rule, products=products, excluded=excluded, due_on=due_on)
-        batch = []
-        for account_id, borrower_id, point_id, case_id, language, time_zone, province, product_id in rows.iterator(
-            chunk_size=INSERT_BATCH
-        ):
-            zone = moments.zone(time_zone, province)
-            batch.append(
-                OutboundMessage(
-                    idempotency_key=reminder_key(account_id=account_id, rule_id=rule.pk, due_on=due_on),
-                    origin=MessageOrigin.REMINDER,
-                    kind=rule.kind,
-                    channel=rule.channel,
-                    language=language or settings.LANGUAGE_CODE,
-                    borrower_id=borrower_id,
-                    case_id=case_id,
-                    account_id=account_id,
-                    contact_point_id=point_id,
-                    reminder_rule_id=rule.pk,
-                    installment_due_on=due_on,
-                    created_at=now,
-                    scheduled_for=moments.moment(zone=zone, product_id=product_id),
-                )
-            )
-            if len(batch) >= INSERT_BATCH:
-                counts["selected"] += len(batch)
-                counts["queued"] += messages_queue_many(batch)
-                batch = []
-        if batch:
-            counts["selected"] += len(batch)
-            counts["queued"] += messages_queue_many(batch)
+        selection = reminder_selection(rule=rule, products=products, excluded=excluded, due_on=due_on)
+        counts["queued"] += reminders_insert(
+            rule=rule, selection=selection, products=products, due_on=due_on, moments=moments, now=now
+        )
     logger.info("reminders for %s: %s", on, counts)
     return counts
 
