@@ -31,8 +31,9 @@ from collection.models import MessageStatus, OutboundMessage
 logger = logging.getLogger("collection.reminders")
 
 BATCH_SIZE = 200
-# How long a claimed batch is reserved to its worker: longer than a batch takes to send.
-CLAIM_LEASE = datetime.timedelta(minutes=5)
+# How long a claimed batch is reserved to its worker (the sender's own claim, MESSAGES_CLAIM_SECONDS):
+# longer than a batch takes to send; a killed worker's batch is taken again after it.
+CLAIM_LEASE = datetime.timedelta(seconds=getattr(settings, "MESSAGES_CLAIM_SECONDS", 5 * 60))
 # How long one dispatch task keeps claiming batches (the beat starts the next a minute later).
 TASK_SECONDS = 50
 # Dispatch tasks the beat starts at once, one a worker process to share the minute's work.
