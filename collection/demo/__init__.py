@@ -6,7 +6,7 @@ floor the first time `make run` opens them.
 `collection_demo_seed` runs after lending's `seed_demo` and the demo staff:
 it sets up the demo teams' work rules and capacities, runs the collection
 lifecycle for today (which opens the cases and shares them out), then writes
-each case's past: reminder messages, calls with their outcomes, promises kept
+each case's past: calls with their outcomes, promises kept
 and broken (decided from the payments the portfolio really holds), a few
 arrangements, holds and field visits, and the matching timeline lines.
 

@@ -1,6 +1,6 @@
 """
-One case's past, as `_case_history` tells it: the case opening, reminder
-messages, calls every few days with their outcomes, a third party asked where
+One case's past, as `_case_history` tells it: the case opening, calls
+every few days with their outcomes, a third party asked where
 the borrower is, promises (kept, partly kept or broken, decided from the
 payments lending really holds: a kept one records its payment), and holds.
 Hardship arrangements and field visits are collection.demo.deals'.
@@ -81,30 +81,8 @@ def _case_history(case: Case, *, rng: random.Random, today: datetime.date, histo
         events.case_opened(days_past_due=1, stage=Stage.EARLY, status=CaseStatus.OPEN),
         _local_moment(start_day, zone, rng, earliest=1, latest=2),
     )
-    # Reminder messages on days 1 and 3, where the borrower consented.
-    if mobile is not None and mobile.consent_sms:
-        for offset in (0, 2):
-            day = start_day + datetime.timedelta(days=offset)
-            if day >= today:
-                break
-            at = _local_moment(day, zone, rng, earliest=9, latest=11)
-            contact = ContactAttempt(
-                case=case,
-                borrower=borrower,
-                contact_point=mobile,
-                channel=Channel.SMS,
-                answered_by=AnsweredBy.NOBODY,
-                outcome=Outcome.MESSAGE_SENT,
-                occurred_at=at,
-                notes=history.notes["reminder"],
-            )
-            history.contacts.append(contact)
-            history.contact_events.append(
-                (
-                    contact,
-                    history.event(case, events.message_sent(channel=Channel.SMS, purpose="overdue_reminder"), at),
-                )
-            )
+    # Reminder messages are not written here: collection.reminders.demo sends them through the real
+    # senders and the file backends (make demo → seed_demo_automation).
 
     # Calls every one to four days, most recent last.
     day = start_day + datetime.timedelta(days=rng.randint(3, 5))

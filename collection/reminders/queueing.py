@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from collection.compliance import profile_for
@@ -87,14 +87,21 @@ def _reachable_point(channel: str):
     return Subquery(points.order_by("pk").values("pk")[:1])
 
 
-def reminder_selection(*, rule: ReminderRule, products: list[int] | None, excluded: list[int], due_on):
+def unpaid_on(day: datetime.date) -> Q:
+    """Not paid off by the end of `day`: today, not paid off yet; for a past day (the demo's), paid off after it."""
+    return Q(paid_off_on__isnull=True) | Q(paid_off_on__gt=day)
+
+
+def reminder_selection(
+    *, rule: ReminderRule, products: list[int] | None, excluded: list[int], due_on: datetime.date, on: datetime.date
+):
     """
     The accounts to remind for `rule` and the installments due `due_on`, one
     row an account, annotated with the contact point (`point_id`) and the open
     case (`open_case_id`, None before the due date): a queryset, never run on
     its own but inside the insert.
     """
-    unpaid = Installment.objects.filter(account_id=OuterRef("pk"), due_on=due_on, paid_off_on__isnull=True)
+    unpaid = Installment.objects.filter(unpaid_on(on), account_id=OuterRef("pk"), due_on=due_on)
     accounts = CreditAccount.objects.filter(
         Exists(unpaid),
         status=CreditAccount.Status.ACTIVE,
@@ -202,9 +209,7 @@ def reminders_insert(
     rows in one statement (PostgreSQL and SQLite alike); how many were new.
     """
     # The triples of the due installments' accounts: a superset of the selection's, read without its subqueries.
-    due = Installment.objects.filter(
-        due_on=due_on, paid_off_on__isnull=True, account__status=CreditAccount.Status.ACTIVE
-    )
+    due = Installment.objects.filter(due_on=due_on, account__status=CreditAccount.Status.ACTIVE)
     if products is not None:
         due = due.filter(account__product_id__in=products)
     triples = list(
@@ -272,7 +277,7 @@ def reminders_queue(*, on: datetime.date, now: datetime.datetime | None = None) 
     for rule, products, excluded in rules_in_force():
         counts["rules"] += 1
         due_on = on - datetime.timedelta(days=rule.offset_days)
-        selection = reminder_selection(rule=rule, products=products, excluded=excluded, due_on=due_on)
+        selection = reminder_selection(rule=rule, products=products, excluded=excluded, due_on=due_on, on=on)
         counts["queued"] += reminders_insert(
             rule=rule, selection=selection, products=products, due_on=due_on, moments=moments, now=now
         )
@@ -296,7 +301,9 @@ def reminder_relevance(message: OutboundMessage) -> str | None:
     status = CreditAccount.objects.filter(pk=message.account_id).values_list("status", flat=True).first()
     if status != CreditAccount.Status.ACTIVE:
         return ACCOUNT_NOT_ACTIVE
+    # Paid by the day it goes out (the lender's day of its moment: the demo sends on past days).
+    day = timezone.localdate(message.scheduled_for)
     unpaid = Installment.objects.filter(
-        account_id=message.account_id, due_on=message.installment_due_on, paid_off_on__isnull=True
+        unpaid_on(day), account_id=message.account_id, due_on=message.installment_due_on
     )
     return None if unpaid.exists() else ALREADY_PAID
