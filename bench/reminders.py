@@ -107,7 +107,7 @@ def accounts_made(count: int, zone: str) -> None:
         borrower=borrower,
         kind="mobile",
         value="13800000000",
-        number_e164="+8613800000000",
+        number_e164="",  # a +86 number would place them in Shanghai too, where it may be night
         is_primary=True,
         is_verified=True,
         consent_sms=True,
@@ -144,12 +144,9 @@ def accounts_made(count: int, zone: str) -> None:
             "external_id": "'BP' || g",
             "borrower_id": f"{b} + g",
             "value": "(13800000000 + g)::text",
-            "number_e164": "'+86' || (13800000000 + g)::text",
         },
     )
-    clone(
-        "lending_creditaccount", a, extra, {"id": f"{a} + g", "external_id": "'BA' || g", "borrower_id": f"{b} + g"}
-    )
+    clone("lending_creditaccount", a, extra, {"id": f"{a} + g", "external_id": "'BA' || g", "borrower_id": f"{b} + g"})
     clone("lending_installment", i, extra, {"id": f"{i} + g", "account_id": f"{a} + g"})
     sql("ANALYZE")
 

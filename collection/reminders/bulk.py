@@ -110,7 +110,7 @@ def _point_for(case: Case, channel: str):
 @transaction.atomic
 def bulk_message_chunk_run(*, batch_id: int, size: int = CHUNK_SIZE) -> int:
     """Queue the next chunk's messages, in one transaction with the batch locked; how many cases it took."""
-    from collection.messaging.services import message_queue
+    from collection.messaging.services import messages_queue_many
 
     batch = BulkMessageBatch.objects.select_for_update().select_related("created_by").get(pk=batch_id)
     chunk = batch.case_ids[batch.processed : batch.processed + size]
@@ -126,24 +126,32 @@ def bulk_message_chunk_run(*, batch_id: int, size: int = CHUNK_SIZE) -> int:
             )
         return 0
     cases = Case.objects.select_related("borrower").prefetch_related("borrower__contact_points").in_bulk(chunk)
-    queued = skipped = 0
+    now = timezone.now()
+    rows, skipped = [], 0
     for case_id in chunk:
         case = cases.get(case_id)
         point = _point_for(case, batch.channel) if case is not None else None
         if point is None:
             skipped += 1
             continue
-        message_queue(
-            idempotency_key=bulk_key(batch_id=batch.pk, case_id=case.pk),
-            origin=MessageOrigin.MANUAL,
-            kind=batch.kind,
-            channel=batch.channel,
-            borrower=case.borrower,
-            case=case,
-            contact_point=point,
-            actor=batch.created_by,
+        # Queued now, judged when it leaves: the sender asks the guard then and waits for the
+        # borrower's contact hours (a bulk message started at night goes in the morning).
+        rows.append(
+            OutboundMessage(
+                idempotency_key=bulk_key(batch_id=batch.pk, case_id=case.pk),
+                origin=MessageOrigin.MANUAL,
+                kind=batch.kind,
+                channel=batch.channel,
+                language=case.borrower.language,
+                borrower=case.borrower,
+                case=case,
+                contact_point=point,
+                actor=batch.created_by,
+                created_at=now,
+                scheduled_for=now,
+            )
         )
-        queued += 1
+    queued = messages_queue_many(rows)  # a re-run's rows are there already: none is queued twice
     batch.processed += len(chunk)
     batch.queued += queued
     batch.skipped += skipped

@@ -49,3 +49,25 @@ def shanghai_account(db):
 @pytest.fixture
 def new_york_account(db):
     return reminder_account(time_zone="America/New_York", province="New York")
+
+
+@pytest.fixture(autouse=True)
+def message_templates(db):
+    """A current text for every message kind, channel and language (the defaults' own, where installed)."""
+    from django.utils import timezone
+
+    from collection.models import MESSAGE_CHANNELS, MessageKind, MessageTemplate, MessageTemplateVersion
+
+    for kind in MessageKind.values:
+        for channel in MESSAGE_CHANNELS:
+            for language in ("en", "zh-hans"):
+                template, _ = MessageTemplate.objects.get_or_create(channel=channel, kind=kind, language=language)
+                if template.current_version_id is None:
+                    template.current_version = MessageTemplateVersion.objects.create(
+                        template=template,
+                        number=1,
+                        subject="Your installment" if channel == "email" else "",
+                        body="Your installment is due. Pay in the app.",
+                        created_at=timezone.now(),
+                    )
+                    template.save(update_fields=["current_version"])
