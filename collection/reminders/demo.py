@@ -48,4 +48,4 @@ def reminders_demo(*, seed: int, today) -> dict:
         .annotate(count=Count("pk"))
         .order_by()
     )
-    return {"reminders queued": queued, **{f"reminders {status}": count for status, count in sorted(states.items())}}
+    return {"reminders": queued, **{f"reminders {status}": count for status, count in sorted(states.items())}}
