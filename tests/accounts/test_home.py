@@ -30,6 +30,7 @@ EXPECTED_NAVIGATION = {
 # The pages of issue 12, each added by its part.
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"core_deliveries"}
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"nightly_runs"}
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"reminders"}
 EXPECTED_NAVIGATION[Role.ADMIN] |= {"nightly_runs"}
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"experiments"}  # champion/challenger
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"message_templates"}
