@@ -14,7 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -355,7 +355,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # letter batch or the nightly chain never holds up a reminder. Every task is
 # routed by name; a task not named here goes to "default".
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("messages", "documents", "nightly", "default")]
+# Each queue its own direct exchange and routing key (a bare Queue(name) would bind all four to the
+# default key, and a task sent to one would be copied into every one).
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("messages", "documents", "nightly", "default")
+]
 CELERY_TASK_ROUTES = {
     # Sending one message, and the dispatcher that sends the queued ones that are due.
     "collection.messaging.tasks.*": {"queue": "messages"},

@@ -65,8 +65,10 @@ def test_tasks_are_acknowledged_late_and_taken_one_at_a_time():
     assert app.conf.task_default_queue == "default"
 
 
-def test_a_worker_consumes_every_queue():
+def test_a_worker_consumes_every_queue_each_bound_by_its_own_key():
     assert {queue.name for queue in app.conf.task_queues} == QUEUES
+    # A queue bound by another's key would receive copies of that queue's tasks.
+    assert all(queue.routing_key == queue.exchange.name == queue.name for queue in app.conf.task_queues)
     with open(settings.BASE_DIR / "scripts" / "run-demo") as script:
         assert "-Q messages,documents,nightly,default" in script.read()
 
