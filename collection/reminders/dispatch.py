@@ -86,11 +86,13 @@ def messages_dispatch_due(
             # Hand the row over: the sender claims it for itself (conditionally, so only one sender can).
             OutboundMessage.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(claimed_until=None)
             try:
-                message_send(message_id=message_id, now=now)
+                left_queued = message_send(message_id=message_id, now=now).status == MessageStatus.QUEUED
             except Exception:
                 # A poison message must not stop the queue behind it: logged, and left to the next run.
                 logger.exception("message %s could not be sent", message_id)
-            # Still queued and due (a transient failure): out of this run's way until the lease ends.
-            _due(at).filter(pk=message_id).update(claimed_until=at + CLAIM_LEASE)
+                left_queued = True
+            if left_queued:
+                # Still queued and due (a transient failure): out of this run's way until the lease ends.
+                _due(at).filter(pk=message_id).update(claimed_until=at + CLAIM_LEASE)
             handed += 1
     return handed
