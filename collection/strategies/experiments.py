@@ -267,9 +267,13 @@ def strategies_for_challenger(segment: Segment) -> QuerySet[Strategy]:
 
 # --- The arms side by side -------------------------------------------------------------------------------------
 
-# Below this many cases (or promises) in an arm, a rate is "too few cases": the
-# normal approximation the z-test rests on needs enough in each arm.
-MIN_CASES_PER_ARM = 30
+# Below this many cases (or promises) in an arm, a rate is "too few cases" rather than a figure.
+MIN_CASES_PER_ARM = 10
+# The z-test's normal approximation holds when each arm has at least five successes and five
+# failures (the textbook condition); below that the arms are "too few to compare".
+MIN_EVENTS_PER_ARM = 5
+# Welch's test on amounts per case leans on the central limit theorem: this many cases an arm.
+MIN_CASES_FOR_AMOUNTS = 20
 SIGNIFICANCE_LEVEL = 0.05
 CURE_WINDOWS = (30, 60)
 CURED_OUTCOMES = (CloseOutcome.CURED, CloseOutcome.PAID_IN_FULL)
@@ -313,6 +317,10 @@ class ArmFigure:
         return self.successes / self.trials if self.enough else None
 
     @property
+    def comparable(self) -> bool:
+        return self.enough and min(self.successes, self.trials - self.successes) >= MIN_EVENTS_PER_ARM
+
+    @property
     def percent(self) -> float | None:
         return None if self.rate is None else self.rate * 100
 
@@ -352,7 +360,7 @@ class RateRow:
     help: str
     champion: ArmFigure
     challenger: ArmFigure
-    comparison: Comparison | None  # None: too few cases in an arm
+    comparison: Comparison | None  # None: too few cases (or successes, or failures) in an arm
 
 
 @dataclass(frozen=True)
@@ -664,7 +672,7 @@ def arm_report(
         champion = ArmFigure(*champion_counts[code])
         challenger = ArmFigure(*challenger_counts[code])
         comparison = None
-        if champion.enough and challenger.enough:
+        if champion.comparable and challenger.comparable:
             comparison = proportions_compare(
                 challenger_successes=challenger.successes,
                 challenger_trials=challenger.trials,
@@ -688,7 +696,7 @@ def arm_report(
             Arm.CHALLENGER, (0, Decimal("0"), Decimal("0"))
         )
         comparison = None
-        if champion_cases >= MIN_CASES_PER_ARM and challenger_cases >= MIN_CASES_PER_ARM:
+        if champion_cases >= MIN_CASES_FOR_AMOUNTS and challenger_cases >= MIN_CASES_FOR_AMOUNTS:
             difference, low, high, statistic, p_value = means_compare(
                 challenger=(challenger_cases, float(challenger_total), float(challenger_squares)),
                 champion=(champion_cases, float(champion_total), float(champion_squares)),

@@ -18,7 +18,9 @@ from collection.errors import CollectionError
 from collection.models import Segment
 from collection.strategies.experiments import (
     MAX_SHARE,
+    MIN_CASES_FOR_AMOUNTS,
     MIN_CASES_PER_ARM,
+    MIN_EVENTS_PER_ARM,
     MIN_SHARE,
     SIGNIFICANCE_LEVEL,
     arm_report,
@@ -75,6 +77,8 @@ def _report_context(report, segment, **extra) -> dict:
         "segment": segment,
         "report": report,
         "min_cases": MIN_CASES_PER_ARM,
+        "min_events": MIN_EVENTS_PER_ARM,
+        "min_amount_cases": MIN_CASES_FOR_AMOUNTS,
         "confidence": round((1 - SIGNIFICANCE_LEVEL) * 100),
         "level": round(SIGNIFICANCE_LEVEL * 100),
         **extra,

@@ -262,6 +262,8 @@ def test_an_arm_with_too_few_cases_gives_no_figure(outcomes, running):
     kept = rates_of(arm_report(segment=running, as_of=AS_OF))["promise_kept"]
     assert kept.champion.trials < MIN_CASES_PER_ARM
     assert kept.champion.rate is None
+    # 12 of 12 kept is a figure, but no failure to test against: too few to compare.
+    assert (kept.challenger.trials, kept.challenger.rate) == (12, 1.0)
     assert kept.comparison is None
 
 
