@@ -183,7 +183,7 @@ def core_system_post(*, payload: dict, idempotency_key: str) -> Answer:
         text = response.read(ERROR_BODY_CHARS).decode("utf-8", "replace")
         return Answer(response.status, f"HTTP {response.status} {response.reason}: {text}".strip())
     except TimeoutError:
-        return Answer(None, str(_("No answer within the timeout.")))
+        return Answer(None, CoreSystemDelivery.ERROR_TIMEOUT)
     except (OSError, http.client.HTTPException) as error:
         return Answer(None, f"{type(error).__name__}: {error}"[:500])
     finally:

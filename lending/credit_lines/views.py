@@ -42,8 +42,9 @@ def line_context_for(user, account) -> dict:
     forms of the actions that apply to the line as it stands.
     """
     restriction = next((row for row in account.line_restrictions.all() if row.restored_at is None), None)
-    context = {"line_restriction": restriction}
-    if not user_can(user, Capability.MANAGE_CREDIT_LINES) or account.status not in LINE_STATUSES:
+    may_manage = user_can(user, Capability.MANAGE_CREDIT_LINES)
+    context = {"line_restriction": restriction, "may_manage_lines": may_manage}
+    if not may_manage or account.status not in LINE_STATUSES:
         return context
     Status = CreditAccount.Status
     context["freeze_form"] = LineFreezeForm(prefix="freeze") if account.status == Status.ACTIVE else None

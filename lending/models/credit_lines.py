@@ -62,6 +62,10 @@ class CoreSystemDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
+    # last_error holds what the core system answered (its status line and body), an OS error as
+    # Python names it, or this code for no answer in time, worded for the reader by last_error_text.
+    ERROR_TIMEOUT = "timeout"
+
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LIMIT_CHANGE)
     limit_change = models.OneToOneField(
         CreditLimitChange, on_delete=models.PROTECT, related_name="delivery", verbose_name=_("limit change")
@@ -103,3 +107,9 @@ class CoreSystemDelivery(models.Model):
 
     def __str__(self):
         return self.idempotency_key
+
+    @property
+    def last_error_text(self) -> str:
+        if self.last_error == self.ERROR_TIMEOUT:
+            return str(_("No answer within the timeout."))
+        return self.last_error

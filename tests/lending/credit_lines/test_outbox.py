@@ -105,7 +105,8 @@ def test_a_core_system_that_hangs_is_given_up_on_and_tried_later(core_settings, 
         assert core_deliveries_deliver(now=_at(0))["retrying"] == 1
     frozen.refresh_from_db()
     assert (frozen.status, frozen.last_status_code) == (Status.PENDING, None)
-    assert frozen.last_error == "No answer within the timeout."
+    assert frozen.last_error == CoreSystemDelivery.ERROR_TIMEOUT  # a code, worded for each reader
+    assert frozen.last_error_text == "No answer within the timeout."
 
 
 @pytest.mark.django_db

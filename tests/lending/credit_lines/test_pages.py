@@ -146,3 +146,16 @@ def test_the_deliveries_page_says_where_the_demo_writes_the_changes(client, mana
     response = client.get(reverse("lending:core_deliveries"))
     assert f"Demo: each change is written as a file to {tmp_path}/core-system" in response.text
     assert "No core system is configured" not in response.text
+
+
+def test_a_failed_delivery_shows_on_the_account_page_with_the_way_to_retry(client, manager, account):
+    credit_line_freeze(account=account)
+    CoreSystemDelivery.objects.update(
+        status=CoreSystemDelivery.Status.FAILED, last_error=CoreSystemDelivery.ERROR_TIMEOUT
+    )
+    client.force_login(manager)
+    history = client.get(reverse("lending:account_detail", args=[account.pk])).text.split(
+        'data-testid="limit-history"'
+    )[1]
+    assert 'title="No answer within the timeout."' in history
+    assert f"{reverse('lending:core_deliveries')}?account=ACC-9" in history
