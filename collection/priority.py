@@ -1,6 +1,6 @@
 """
 A case's priority, until a scoring model exists: a transparent formula, the
-sum of four parts, each shown on the case page with its points.
+sum of four parts (and a strategy's boost when one is set), each shown on the case page with its points.
 
     overdue amount          bands of the case's overdue total (in its currency):
                             ≥ 50,000: 300 · ≥ 20,000: 240 · ≥ 10,000: 180 ·
@@ -9,6 +9,9 @@ sum of four parts, each shown on the case page with its points.
     broken promises         50 a broken promise, at most 3 counted (150)
     days since last contact never contacted or ≥ 15 days: 80 · 8–14: 60 ·
                             4–7: 40 · 2–3: 20 · today or yesterday: 0
+    strategy boost          the points a strategy step "queue for a call" adds
+                            (Case.strategy_priority_boost, collection/strategies),
+                            until the case leaves its segment; shown only when set
 
 Days are the lender's calendar days (settings.TIME_ZONE). The same formula is
 written twice: in Python for one case (`priority_parts`, `priority_score`,
@@ -122,7 +125,16 @@ def priority_parts(case: Case, *, today: datetime.date | None = None) -> list[Pr
             value=contact_value,
             points=contact_points(days),
         ),
+        *strategy_boost_parts(case),
     ]
+
+
+def strategy_boost_parts(case: Case) -> list[PriorityPart]:
+    """The strategy's boost as a fifth part, when a step asked for one."""
+    boost = case.strategy_priority_boost or 0
+    if not boost:
+        return []
+    return [PriorityPart(code="strategy_boost", label=str(_("Strategy boost")), value=f"+{boost}", points=boost)]
 
 
 def priority_score(case: Case, *, today: datetime.date | None = None) -> int:
@@ -142,6 +154,7 @@ def priority_sql(
     days_past_due: str = "days_past_due",
     broken_promises: str = "broken_promises",
     last_contact_at: str = "last_contact_at",
+    strategy_priority_boost: str = "strategy_priority_boost",
 ) -> str:
     """
     The same formula as one SQL expression over the given columns, for
@@ -165,7 +178,8 @@ def priority_sql(
         f"((CASE {overdue} ELSE 0 END)"
         f" + {least}({days_past_due}, {DAYS_PAST_DUE_CAP})"
         f" + {POINTS_PER_BROKEN_PROMISE} * {least}({broken_promises}, {BROKEN_PROMISES_COUNTED})"
-        f" + (CASE WHEN {last_contact_at} IS NULL THEN {NO_CONTACT_POINTS} {contact} ELSE 0 END))"
+        f" + (CASE WHEN {last_contact_at} IS NULL THEN {NO_CONTACT_POINTS} {contact} ELSE 0 END)"
+        f" + {strategy_priority_boost})"
     )
 
 

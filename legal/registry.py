@@ -12,9 +12,9 @@ def legal_register() -> None:
     from accounts.navigation import NavItem, landing_register, nav_register
     from accounts.permissions import Capability
     from accounts.roles import Role
-    from legal import bundles, letters, limitation, litigation
+    from legal import bundles, letters, limitation, litigation, strategy_actions
 
-    for part in (letters, limitation, litigation, bundles):
+    for part in (letters, limitation, litigation, bundles, strategy_actions):
         part.register()
     nav_register(NavItem("legal", _("Legal"), "legal:workspace", Capability.WORK_LEGAL, order=70))
     landing_register(Role.LEGAL_OFFICER, "legal:workspace")
