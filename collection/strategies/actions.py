@@ -171,7 +171,7 @@ def one_by_one(service: Callable, *, case_ids: Sequence[int], on: datetime.date)
     """
     from django.db import transaction
 
-    from collection.compliance import ContactRefused
+    from collection.compliance import ContactRefused, refusal_record
     from collection.errors import CollectionError
     from collection.models import Case
 
@@ -182,6 +182,9 @@ def one_by_one(service: Callable, *, case_ids: Sequence[int], on: datetime.date)
             with transaction.atomic():
                 result = service(case, on)
         except ContactRefused as refusal:
+            # The service logged the refusal inside the savepoint just rolled back: log it again, outside.
+            refusal.recorded = None
+            refusal_record(refusal)
             results[case.pk] = refused(refusal.verdict.rule)
         except CollectionError as error:
             results[case.pk] = failed(getattr(error, "code", "") or "service_refused", error=type(error).__name__)

@@ -22,6 +22,7 @@ case, and `last_step_position` moves on in one UPDATE per chunk.
 """
 
 import datetime
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -164,12 +165,11 @@ def _action_run(step: StrategyStep, case_ids: list[int], *, on, now) -> dict[int
 def _results_write(step: StrategyStep, results: dict[int, StepResult], *, on) -> None:
     grouped = defaultdict(list)
     for case_id, result in results.items():
-        key = (result.outcome, result.code, tuple(sorted((result.data or {}).items(), key=lambda item: item[0])))
-        grouped[key].append(case_id)
+        grouped[(result.outcome, result.code, json.dumps(result.data or {}, sort_keys=True))].append(case_id)
     for (outcome, code, data), case_ids in grouped.items():
         for chunk in chunks(case_ids):
             StepExecution.objects.filter(step_id=step.pk, executed_on=on, case_id__in=chunk).update(
-                outcome=outcome, result_code=code, result_data=dict(data)
+                outcome=outcome, result_code=code, result_data=json.loads(data)
             )
 
 
