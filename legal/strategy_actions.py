@@ -58,7 +58,11 @@ def _referrers(case, step) -> list:
     from accounts.permissions import Capability, user_can
 
     people = [step.version.created_by, case.assigned_to]
-    return [person for person in people if person is not None and person.is_active and user_can(person, Capability.REFER_TO_LEGAL)]
+    return [
+        person
+        for person in people
+        if person is not None and person.is_active and user_can(person, Capability.REFER_TO_LEGAL)
+    ]
 
 
 def refer_to_legal_run(*, case_ids, step, on, now) -> dict:

@@ -69,7 +69,10 @@ def register() -> None:
     from collection.case_sections import CaseSection, case_section_register
     from collection.models import EventKind, MessageOrigin
     from collection.nightly.steps import NightlyStepSpec, nightly_step_register
-    from collection.strategies import builtin
+    from collection.strategies import (
+        builtin,
+        tasks,  # noqa: F401 (registers the Run now task)
+    )
     from collection.strategies.engine import STEP_DONE_CODE, STEP_REFUSED_CODE
     from collection.strategies.texts import step_event_text
     from collection.timeline import event_text_register

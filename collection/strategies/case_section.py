@@ -1,4 +1,4 @@
-"""The case page's "Segment and strategy" section: which segment and why, the arm, version, pause, next step, steps done."""
+"""The case page's "Segment and strategy" section: segment and why, arm, version, pause, next step, steps done."""
 
 from django.utils import timezone
 
@@ -11,11 +11,7 @@ STEPS_SHOWN = 20
 
 
 def case_strategy_section(request, case) -> dict | None:
-    state = (
-        CaseStrategy.objects.select_related("segment", "strategy_version__strategy")
-        .filter(case=case)
-        .first()
-    )
+    state = CaseStrategy.objects.select_related("segment", "strategy_version__strategy").filter(case=case).first()
     if state is None:
         return None
     today = timezone.localdate()

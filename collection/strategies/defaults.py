@@ -22,9 +22,7 @@ def install_default_segment(apps, *, now) -> None:
     StrategyStep = apps.get_model("collection", "StrategyStep")
     if Segment.objects.exists():
         return
-    strategy = Strategy.objects.create(
-        name=DEFAULT_STRATEGY_NAME, description=""
-    )
+    strategy = Strategy.objects.create(name=DEFAULT_STRATEGY_NAME, description="")
     version = StrategyVersion.objects.create(strategy=strategy, number=1, change_note="", created_at=now)
     StrategyStep.objects.bulk_create(
         StrategyStep(version=version, position=position, trigger="dpd", trigger_days=days, action=action, params=params)

@@ -69,9 +69,7 @@ def pauses_refresh() -> int:
     states = _open_states()
     for status, code in PAUSES.items():
         changed += states.filter(case__status=status).exclude(paused_by=code).update(paused_by=code)
-    changed += (
-        states.exclude(case__status__in=list(PAUSES)).exclude(paused_by="").update(paused_by="")
-    )
+    changed += states.exclude(case__status__in=list(PAUSES)).exclude(paused_by="").update(paused_by="")
     return changed
 
 
@@ -143,9 +141,7 @@ def _executions_claim(step: StrategyStep, case_ids: list[int], *, on, now, state
     StepExecution.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     # Ours are those written at this run's moment: a concurrent run's rows (or an earlier run's) are not.
     return list(
-        StepExecution.objects.filter(step_id=step.pk, executed_on=on, executed_at=now).values_list(
-            "case_id", flat=True
-        )
+        StepExecution.objects.filter(step_id=step.pk, executed_on=on, executed_at=now).values_list("case_id", flat=True)
     )
 
 
@@ -260,7 +256,9 @@ def strategies_run(*, on: datetime.date, progress: Callable[[int, int], None] | 
     return counts
 
 
-def next_step(state: CaseStrategy, case: Case, *, on: datetime.date) -> tuple[StrategyStep | None, datetime.date | None]:
+def next_step(
+    state: CaseStrategy, case: Case, *, on: datetime.date
+) -> tuple[StrategyStep | None, datetime.date | None]:
     """The case's next step and the day it falls due (for the case page), or (None, None)."""
     if state.strategy_version_id is None:
         return None, None

@@ -22,6 +22,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Case as SqlCase
 from django.db.models import (
     CharField,
     DateField,
@@ -34,7 +35,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models import Case as SqlCase
 from django.db.models.functions import Cast, JSONObject
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -267,8 +267,7 @@ def _challengers_assign(segment: Segment, *, on: datetime.date) -> int:
     challengers = [
         case_id
         for case_id in entering.iterator(chunk_size=5000)
-        if arm_for(segment_id=segment.pk, case_id=case_id, challenger_share=segment.challenger_share)
-        == Arm.CHALLENGER
+        if arm_for(segment_id=segment.pk, case_id=case_id, challenger_share=segment.challenger_share) == Arm.CHALLENGER
     ]
     version = _version_of(segment.challenger)
     for chunk in chunks(challengers):
@@ -311,7 +310,9 @@ def segment_why(segment: Segment, facts: dict) -> list[str]:
             }
         )
     if "bucket" in facts:
-        lines.append(_("Bucket %(value)s (segment: %(list)s)") % {"value": facts["bucket"], "list": ", ".join(segment.buckets)})
+        lines.append(
+            _("Bucket %(value)s (segment: %(list)s)") % {"value": facts["bucket"], "list": ", ".join(segment.buckets)}
+        )
     if "product" in facts:
         lines.append(_("Product %(value)s") % {"value": facts["product"]})
     if "overdue_total" in facts:

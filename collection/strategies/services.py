@@ -63,9 +63,9 @@ def _segment_check(segment: Segment, *, is_catch_all: bool) -> None:
         ("min_balance", "max_balance", _("Overdue")),
         ("min_score", "max_score", _("Score")),
     ):
-        if getattr(segment, low) is not None and getattr(segment, high) is not None:
-            if getattr(segment, low) > getattr(segment, high):
-                raise CollectionError(RANGE_REVERSED % {"field": label}, field=low)
+        lower, upper = getattr(segment, low), getattr(segment, high)
+        if lower is not None and upper is not None and lower > upper:
+            raise CollectionError(RANGE_REVERSED % {"field": label}, field=low)
     if segment.challenger_id is not None:
         if segment.challenger_id == segment.champion_id:
             raise CollectionError(CHALLENGER_SAME, field="challenger")
@@ -201,7 +201,9 @@ def steps_validate(drafts: list[StepDraft]) -> list[StrategyStep]:
                 raise CollectionError(STEP_ORDER % {"position": position, "days": days})
             previous_dpd = days
         steps.append(
-            StrategyStep(position=position, trigger=draft.trigger, trigger_days=days, action=draft.action, params=params)
+            StrategyStep(
+                position=position, trigger=draft.trigger, trigger_days=days, action=draft.action, params=params
+            )
         )
     return steps
 

@@ -37,5 +37,7 @@ def step_event_text(data: dict) -> str:
     if data.get("outcome") == StepOutcome.REFUSED:
         values["rule"] = rule_label((data.get("result_data") or {}).get("rule", ""))
         return _("Strategy %(strategy)s v%(version)s, step %(position)s: %(action)s refused: %(rule)s") % values
-    values["result"] = outcome_text(data.get("outcome", StepOutcome.DONE), data.get("result", ""), data.get("result_data"))
+    values["result"] = outcome_text(
+        data.get("outcome", StepOutcome.DONE), data.get("result", ""), data.get("result_data")
+    )
     return _("Strategy %(strategy)s v%(version)s, step %(position)s: %(action)s — %(result)s") % values

@@ -1,4 +1,4 @@
-"""Legal's strategy actions, registered at legal's start-up: a letter through the guard, a referral through the checklist."""
+"""Legal's strategy actions (registered at legal's start-up): a letter through the guard, a referral by the checklist."""
 
 import pytest
 
@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("morning")]
 
 @pytest.fixture
 def morning():
-    from tests.collection.conftest import MORNING
     import time_machine
+
+    from tests.collection.conftest import MORNING
 
     with time_machine.travel(MORNING, tick=False):
         yield MORNING

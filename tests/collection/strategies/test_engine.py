@@ -113,9 +113,7 @@ def test_editing_a_strategy_keeps_old_executions_on_the_old_version(early, today
     strategies_nightly(today)
     old_version = early.current_version
 
-    strategy_version_save(
-        strategy=early, steps=[step(1, "queue_call", boost=10)], note="Call first", actor=manager
-    )
+    strategy_version_save(strategy=early, steps=[step(1, "queue_call", boost=10)], note="Call first", actor=manager)
 
     early.refresh_from_db()
     execution = StepExecution.objects.get(case=case)

@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from collection.errors import CollectionError
 from collection.models import Arm, CaseStatus, CaseStrategy, Segment
 from collection.strategies.arms import arm_for
 from collection.strategies.segments import catch_all_segment, segments_assign
 from collection.strategies.services import CATCH_ALL_NO_CONDITIONS, SEGMENT_HAS_CASES, segment_delete, segment_save
-from collection.errors import CollectionError
 from tests.collection.factories import case_in_arrears
 from tests.collection.strategies.factories import SMS_DEMAND, segment_make, step, strategy_make
 
