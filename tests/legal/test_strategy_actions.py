@@ -1,4 +1,4 @@
-"""Legal's strategy actions (registered at legal's start-up): a letter through the guard, a referral by the checklist."""
+"""Legal's strategy actions, registered at legal's start-up: a letter through the guard, a referral by its checklist."""
 
 import pytest
 
