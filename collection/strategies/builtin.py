@@ -11,7 +11,9 @@ import importlib.util
 from collections import defaultdict
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import CharField, DateTimeField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from collection.models import (
@@ -23,6 +25,7 @@ from collection.models import (
     EventKind,
     MessageKind,
     MessageOrigin,
+    MessageStatus,
     OutboundMessage,
     Stage,
     StageChange,
@@ -71,13 +74,6 @@ def _stage_choices():
 # --- Send a message ----------------------------------------------------------------------------
 
 
-def _first_by(rows, key):
-    first = {}
-    for row in rows:
-        first.setdefault(row[key], row)
-    return first
-
-
 def case_accounts(case_ids) -> dict[int, list[int]]:
     """The accounts now in each case, oldest membership first."""
     accounts = defaultdict(list)
@@ -92,61 +88,105 @@ def case_accounts(case_ids) -> dict[int, list[int]]:
     return accounts
 
 
-def _messages_queue_many(rows: list[OutboundMessage]) -> int:
-    """Part A's bulk queue (collection/messaging/services.py); the bare insert while it is not there."""
-    try:
-        from collection.messaging.services import messages_queue_many
-    except ImportError:
-        return len(OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000))
-    return messages_queue_many(rows)
+def _batch_cases(step, *, on, now):
+    """The cases of this run's batch of the step: those whose StepExecution it just wrote (a subquery, not a list)."""
+    from collection.strategies.engine import step_executions_of_run
+
+    return Case.objects.filter(pk__in=step_executions_of_run(step, on=on, now=now).values("case_id"))
 
 
 def send_message_run(*, case_ids, step, on, now) -> dict:
+    """
+    One INSERT ... SELECT of the batch's messages, queued with their key
+    `step:<step>:<case>:<day>` (a conflict on the key: already queued, left
+    alone), recipient and text empty: part A's sender renders them, asks the
+    guard and the contact hours when the dispatcher (part B, the nightly
+    chain's reminders step and the beat) takes them. It writes the
+    very row `messages_queue_many` would, set-based: 70,000 ORM objects cost
+    seconds that one statement does not (bench/strategies.py).
+    """
     kind, channel = step.params["kind"], step.params["channel"]
-    results = {}
-    cases = {}
-    for chunk in chunks(case_ids):
-        for row in Case.objects.filter(pk__in=chunk).values("pk", "borrower_id", "borrower__language"):
-            cases[row["pk"]] = row
-    points = {}
+    cases = _batch_cases(step, on=on, now=now)
     point_kind = CHANNEL_POINT_KIND.get(channel)
+    results = {}
+    point = None
     if point_kind is not None:
-        borrower_ids = [row["borrower_id"] for row in cases.values()]
-        for chunk in chunks(borrower_ids):
-            rows = (
-                ContactPoint.objects.filter(
-                    borrower_id__in=chunk, kind=point_kind, owner=ContactPoint.Owner.BORROWER, do_not_contact=False
-                )
-                .order_by("borrower_id", "-is_primary", "id")
-                .values("borrower_id", "id")
+        point = Subquery(
+            ContactPoint.objects.filter(
+                borrower_id=OuterRef("borrower_id"),
+                kind=point_kind,
+                owner=ContactPoint.Owner.BORROWER,
+                do_not_contact=False,
             )
-            points.update({borrower: row["id"] for borrower, row in _first_by(rows, "borrower_id").items()})
-    accounts = case_accounts(list(cases))
-    messages = []
-    for case_id, row in cases.items():
-        point = points.get(row["borrower_id"])
-        if point_kind is not None and point is None:
-            results[case_id] = skipped("no_contact_point", channel=channel)
-            continue
-        account = accounts.get(case_id, [None])[0]
-        messages.append(
-            OutboundMessage(
-                idempotency_key=step_key(step_id=step.pk, case_id=case_id, on=on),
-                origin=MessageOrigin.STRATEGY,
-                kind=kind,
-                channel=channel,
-                language=row["borrower__language"],
-                borrower_id=row["borrower_id"],
-                case_id=case_id,
-                account_id=account,
-                contact_point_id=point,
-                strategy_step_id=step.pk,
-                created_at=now,
-                # The sender asks the guard (and the contact hours) when the moment comes.
-                scheduled_for=now,
-            )
+            .order_by("-is_primary", "id")
+            .values("id")[:1]
         )
-    _messages_queue_many(messages)
+        cases = cases.annotate(x_point=point)
+        for case_id in cases.filter(x_point__isnull=True).values_list("pk", flat=True):
+            results[case_id] = skipped("no_contact_point", channel=channel)
+        cases = cases.filter(x_point__isnull=False)
+    else:
+        cases = cases.annotate(x_point=Value(None, output_field=IntegerField()))
+    account = Subquery(
+        CaseAccount.objects.filter(case_id=OuterRef("pk"), left_on__isnull=True)
+        .order_by("joined_on", "id")
+        .values("account_id")[:1]
+    )
+    empty = Value("", output_field=CharField())
+    zero = Value(0, output_field=IntegerField())
+    rows = (
+        cases.annotate(
+            x_key=Concat(
+                Value(f"step:{step.pk}:"),
+                Cast("pk", CharField()),
+                Value(f":{on.isoformat()}"),
+                output_field=CharField(),
+            ),
+            x_origin=Value(MessageOrigin.STRATEGY, output_field=CharField()),
+            x_kind=Value(kind, output_field=CharField()),
+            x_channel=Value(channel, output_field=CharField()),
+            x_account=account,
+            x_step=Value(step.pk, output_field=IntegerField()),
+            x_status=Value(MessageStatus.QUEUED, output_field=CharField()),
+            x_empty=empty,
+            x_zero=zero,
+            x_now=Value(now, output_field=DateTimeField()),
+        )
+        .order_by()
+        .values_list(
+            "x_key",
+            "x_origin",
+            "x_kind",
+            "x_channel",
+            "borrower__language",
+            "borrower_id",
+            "pk",
+            "x_account",
+            "x_point",
+            "x_step",
+            "x_empty",
+            "x_empty",
+            "x_empty",
+            "x_zero",
+            "x_status",
+            "x_empty",
+            "x_empty",
+            "x_empty",
+            "x_empty",
+            "x_zero",
+            "x_now",
+            "x_now",
+        )
+    )
+    select, params = rows.query.get_compiler(using=rows.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {OutboundMessage._meta.db_table} (idempotency_key, origin, kind, channel, language, "  # noqa: S608
+            "borrower_id, case_id, account_id, contact_point_id, strategy_step_id, recipient, subject, body, "
+            "segments, status, suppressed_rule, failure_code, failure_detail, provider_message_id, attempts, "
+            f"created_at, scheduled_for) {select} ON CONFLICT DO NOTHING",
+            params,
+        )
     return results
 
 
@@ -164,10 +204,9 @@ def queue_call_run(*, case_ids, step, on, now) -> dict:
     """Raise the case in the queues by the boost (priority formula's strategy part), due now, in the team asked."""
     boost = int(step.params.get("boost") or 0)
     team_id = int(step.params["team"]) if step.params.get("team") else None
-    for chunk in chunks(case_ids):
-        cases = Case.objects.filter(pk__in=chunk)
-        cases.update(priority=F("priority") - F("strategy_priority_boost") + boost, strategy_priority_boost=boost)
-        cases.filter(Q(next_action_at__isnull=True) | Q(next_action_at__gt=now)).update(next_action_at=now)
+    cases = _batch_cases(step, on=on, now=now)
+    cases.update(priority=F("priority") - F("strategy_priority_boost") + boost, strategy_priority_boost=boost)
+    cases.filter(Q(next_action_at__isnull=True) | Q(next_action_at__gt=now)).update(next_action_at=now)
     if team_id is not None:
         from accounts.models import Team
         from collection.services.assignment import cases_reassign

@@ -27,9 +27,24 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
 from collection.models import (
@@ -64,13 +79,19 @@ def _open_states():
 
 
 def pauses_refresh() -> int:
-    """Set-based: each open case's `paused_by` from its status (held, promised, in an arrangement, or running)."""
-    changed = 0
-    states = _open_states()
-    for status, code in PAUSES.items():
-        changed += states.filter(case__status=status).exclude(paused_by=code).update(paused_by=code)
-    changed += states.exclude(case__status__in=list(PAUSES)).exclude(paused_by="").update(paused_by="")
-    return changed
+    """
+    Set-based, one UPDATE: each open case's `paused_by` from its status (held,
+    promised, in an arrangement, or running), written only where it changes.
+    """
+    table, cases = CaseStrategy._meta.db_table, Case._meta.db_table
+    pause = "CASE c.status " + " ".join(f"WHEN '{status}' THEN '{code}'" for status, code in PAUSES.items())
+    pause += " ELSE '' END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET paused_by = {pause} FROM {cases} c "  # noqa: S608 (our tables and constants)
+            f"WHERE c.id = {table}.case_id AND c.status <> '{CaseStatus.CLOSED}' AND {table}.paused_by <> {pause}"
+        )
+        return max(cursor.rowcount, 0)
 
 
 def _stage_since():
@@ -121,28 +142,46 @@ def step_event_data(step: StrategyStep, *, outcome: str, code: str, data: dict) 
     }
 
 
-def _executions_claim(step: StrategyStep, case_ids: list[int], *, on, now, state_of: dict) -> list[int]:
+def _sql(queryset) -> tuple[str, tuple]:
+    return queryset.query.get_compiler(using=queryset.db).as_sql()
+
+
+def _executions_claim(step: StrategyStep, candidates, *, on, now) -> list[int]:
+    """
+    One INSERT ... SELECT of the StepExecution rows of the candidates, conflicts
+    (the same step, case and day: a re-run, a concurrent run) ignored; returns
+    the cases whose row this run wrote (RETURNING), the ones it is to act on.
+    """
     action = action_get(step.action)
-    done_code = action.done_code if action else "done"
-    rows = [
-        StepExecution(
-            case_id=case_id,
-            step_id=step.pk,
-            strategy_version_id=step.version_id,
-            segment_id=state_of[case_id][0],
-            arm=state_of[case_id][1],
-            executed_on=on,
-            executed_at=now,
-            outcome=StepOutcome.DONE,
-            result_code=done_code,
+    rows = (
+        candidates.annotate(
+            x_step=Value(step.pk, output_field=IntegerField()),
+            x_version=Value(step.version_id, output_field=IntegerField()),
+            x_on=Value(on, output_field=DateField()),
+            x_at=Value(now, output_field=DateTimeField()),
+            x_outcome=Value(StepOutcome.DONE, output_field=CharField()),
+            x_code=Value(action.done_code if action else "done", output_field=CharField()),
+            x_data=Value("{}", output_field=CharField()),
         )
-        for case_id in case_ids
-    ]
-    StepExecution.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    # Ours are those written at this run's moment: a concurrent run's rows (or an earlier run's) are not.
-    return list(
-        StepExecution.objects.filter(step_id=step.pk, executed_on=on, executed_at=now).values_list("case_id", flat=True)
+        .order_by()
+        .values_list(
+            "case_id", "x_step", "x_version", "segment_id", "arm", "x_on", "x_at", "x_outcome", "x_code", "x_data"
+        )
     )
+    select, params = _sql(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {StepExecution._meta.db_table} (case_id, step_id, strategy_version_id, segment_id, arm, "  # noqa: S608
+            f"executed_on, executed_at, outcome, result_code, result_data) {select} "
+            "ON CONFLICT DO NOTHING RETURNING case_id",
+            params,
+        )
+        return [case_id for (case_id,) in cursor.fetchall()]
+
+
+def step_executions_of_run(step: StrategyStep, *, on, now):
+    """This run's executions of the step (written at its moment)."""
+    return StepExecution.objects.filter(step_id=step.pk, executed_on=on, executed_at=now)
 
 
 def _action_run(step: StrategyStep, case_ids: list[int], *, on, now) -> dict[int, StepResult]:
@@ -169,49 +208,73 @@ def _results_write(step: StrategyStep, results: dict[int, StepResult], *, on) ->
             )
 
 
-def _events_write(step: StrategyStep, case_ids: list[int], results: dict[int, StepResult], *, now) -> None:
+def _json_sql(expression):
+    """A JSON value inside a JSON object built in SQL: as it is on PostgreSQL, parsed from its text on SQLite."""
+    if connection.vendor == "postgresql":
+        return Cast(expression, JSONField())
+    return Func(expression, function="JSON", output_field=JSONField())
+
+
+def _events_write(step: StrategyStep, *, on, now) -> int:
+    """One INSERT ... SELECT: a timeline line for each of this run's executions of the step, with its outcome."""
     action = action_get(step.action)
-    kind = action.event_kind if action else "status"
-    done_code = action.done_code if action else "done"
-    events = []
-    for case_id in case_ids:
-        result = results.get(case_id) or StepResult(StepOutcome.DONE, done_code, {})
-        code = STEP_REFUSED_CODE if result.outcome == StepOutcome.REFUSED else STEP_DONE_CODE
-        events.append(
-            CaseEvent(
-                case_id=case_id,
-                occurred_at=now,
-                kind=kind,
-                code=code,
-                data=step_event_data(step, outcome=result.outcome, code=result.code, data=result.data),
-            )
+    facts = step_event_data(step, outcome="", code="", data={})
+    rows = (
+        step_executions_of_run(step, on=on, now=now)
+        .annotate(
+            x_at=Value(now, output_field=DateTimeField()),
+            x_kind=Value(action.event_kind if action else "status", output_field=CharField()),
+            x_code=SqlCase(
+                When(outcome=StepOutcome.REFUSED, then=Value(STEP_REFUSED_CODE)),
+                default=Value(STEP_DONE_CODE),
+                output_field=CharField(),
+            ),
+            x_empty=Value("", output_field=CharField()),
+            x_data=JSONObject(
+                strategy=Value(facts["strategy"], output_field=CharField()),
+                strategy_id=Value(facts["strategy_id"], output_field=IntegerField()),
+                version=Value(facts["version"], output_field=IntegerField()),
+                position=Value(facts["position"], output_field=IntegerField()),
+                action=Value(facts["action"], output_field=CharField()),
+                params=_json_sql(Value(json.dumps(facts["params"]), output_field=CharField())),
+                outcome=F("outcome"),
+                result=F("result_code"),
+                result_data=_json_sql(F("result_data")),
+            ),
         )
-    CaseEvent.objects.bulk_create(events, batch_size=2000)
+        .order_by()
+        .values_list("case_id", "x_at", "x_kind", "x_code", "x_empty", "x_data", "x_empty")
+    )
+    select, params = _sql(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CaseEvent._meta.db_table} (case_id, occurred_at, kind, code, notes, data, summary) "  # noqa: S608
+            f"{select}",
+            params,
+        )
+        return cursor.rowcount
 
 
 def step_run(step: StrategyStep, *, later: list[StrategyStep], on: datetime.date, now) -> dict[str, int]:
     """One step for every case where it is due: returns the outcomes' counts."""
-    states = step_candidates(step, later=later, on=on).values_list("case_id", "segment_id", "arm")
-    state_of = {case_id: (segment_id, arm) for case_id, segment_id, arm in states}
-    if not state_of:
-        return {}
     with transaction.atomic():
-        claimed = _executions_claim(step, list(state_of), on=on, now=now, state_of=state_of)
+        claimed = _executions_claim(step, step_candidates(step, later=later, on=on), on=on, now=now)
         if not claimed:
             return {}
+        claimed_set = set(claimed)
         results = _action_run(step, claimed, on=on, now=now)
-        results = {case_id: result for case_id, result in results.items() if case_id in state_of}
+        results = {case_id: result for case_id, result in results.items() if case_id in claimed_set}
         _results_write(step, results, on=on)
-        _events_write(step, claimed, results, now=now)
-        for chunk in chunks(claimed):
-            CaseStrategy.objects.filter(case_id__in=chunk, strategy_version_id=step.version_id).update(
-                last_step_position=step.position
-            )
+        _events_write(step, on=on, now=now)
+        CaseStrategy.objects.filter(
+            case_id__in=step_executions_of_run(step, on=on, now=now).values("case_id"),
+            strategy_version_id=step.version_id,
+        ).update(last_step_position=step.position)
     counts = defaultdict(int)
-    for case_id in claimed:
-        result = results.get(case_id)
-        counts[result.outcome if result else StepOutcome.DONE] += 1
-    return dict(counts)
+    for result in results.values():
+        counts[result.outcome] += 1
+    counts[StepOutcome.DONE] += len(claimed) - len(results)
+    return {outcome: number for outcome, number in counts.items() if number}
 
 
 def step_count_key(step: StrategyStep) -> str:
@@ -227,8 +290,13 @@ def strategies_run(*, on: datetime.date, progress: Callable[[int, int], None] | 
     """
     now = timezone.now()
     paused = pauses_refresh()
+    # The versions some case follows (a semi-join on the index, not a DISTINCT over every case).
     version_ids = set(
-        _open_states().filter(strategy_version__isnull=False).values_list("strategy_version_id", flat=True).distinct()
+        StrategyVersion.objects.filter(
+            Exists(
+                CaseStrategy.objects.filter(strategy_version_id=OuterRef("pk")).exclude(case__status=CaseStatus.CLOSED)
+            )
+        ).values_list("pk", flat=True)
     )
     steps_by_version = defaultdict(list)
     steps = (

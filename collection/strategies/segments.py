@@ -19,6 +19,7 @@ as codes and values (`segment_facts`), and rendered for each reader by
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     Subquery,
@@ -51,7 +53,7 @@ from collection.models import (
     Stage,
 )
 from collection.strategies.arms import arm_for
-from lending.sql import chunks
+from lending.sql import CHUNK, chunks
 
 # The conditions a segment may have, by the code its facts are stored under.
 CONDITION_FIELDS = {
@@ -65,6 +67,8 @@ CONDITION_FIELDS = {
     "risk_grade": ("risk_grades",),
     "score": ("min_score", "max_score"),
 }
+# Enough new rows for PostgreSQL's figures of the table to be out of date.
+ANALYZE_AFTER = 5000
 CONDITION_COLUMNS = tuple(column for columns in CONDITION_FIELDS.values() for column in columns)
 
 
@@ -197,64 +201,112 @@ def segments_assign(*, on: datetime.date) -> dict:
     counts = {"cases_entered": 0, "cases_moved": 0, "challenger_cases": 0}
     if not segments:
         return counts
+    by_id = {segment.pk: segment for segment in segments}
     targeted = _open_cases().annotate(target_segment=segment_target(segments))
-    table = CaseStrategy._meta.db_table
+    # The cases whose segment changes (few on a normal night): one read, then an UPDATE per segment.
+    # One read of the cases whose segment changes and those in none yet (few of either on a normal night).
+    moving, new = defaultdict(list), []
+    changes = (
+        targeted.filter(Q(strategy_state__isnull=True) | ~Q(strategy_state__segment_id=F("target_segment")))
+        .values_list("pk", "target_segment", "strategy_state__segment_id")
+        .order_by()
+    )
+    for case_id, target, current in changes:
+        if current is None:
+            new.append(case_id)
+        else:
+            moving[target].append(case_id)
+    for target, case_ids in moving.items():
+        counts["cases_moved"] += _cases_move(by_id[target], case_ids, on=on)
+    if new:
+        counts["cases_entered"] = _cases_enter(targeted, segments, new_ids=new, on=on)
     for segment in segments:
-        members = targeted.filter(target_segment=segment.pk)
-        champion_version = _version_of(segment.champion)
-        facts = _facts_expression(segment)
-        # The cases that move in from another segment start again at its first step.
-        moving = CaseStrategy.objects.filter(case__in=members.values("pk")).exclude(segment_id=segment.pk)
-        moved_ids = list(moving.values_list("case_id", flat=True))
-        if moved_ids:
-            facts_of_case = Subquery(
-                Case.objects.filter(pk=OuterRef("case_id")).annotate(facts=facts).values("facts")[:1]
-            )
-            for chunk in chunks(moved_ids):
-                CaseStrategy.objects.filter(case_id__in=chunk).update(
-                    segment_id=segment.pk,
-                    segment_facts=facts_of_case,
-                    entered_segment_on=on,
-                    arm=Arm.CHAMPION,
-                    strategy_version_id=champion_version,
-                    last_step_position=0,
-                    paused_by="",
-                    evaluated_on=on,
-                )
-                # A call boost asked for by the old segment's strategy ends with it.
-                Case.objects.filter(pk__in=chunk).exclude(strategy_priority_boost=0).update(
-                    priority=F("priority") - F("strategy_priority_boost"), strategy_priority_boost=0
-                )
-            counts["cases_moved"] += len(moved_ids)
-        # The cases in no segment yet (opened tonight, or before automation existed).
-        new = (
-            members.filter(~Exists(CaseStrategy.objects.filter(case_id=OuterRef("pk"))))
-            .annotate(
-                s_segment=Value(segment.pk, output_field=IntegerField()),
-                s_facts=facts,
-                s_entered=Value(on, output_field=DateField()),
-                s_arm=Value(Arm.CHAMPION, output_field=CharField()),
-                s_version=Value(champion_version, output_field=IntegerField()),
-                s_position=Value(0, output_field=IntegerField()),
-                s_paused=Value("", output_field=CharField()),
-                s_evaluated=Value(on, output_field=DateField()),
-            )
-            .order_by()
-            .values_list(
-                "pk", "s_segment", "s_facts", "s_entered", "s_arm", "s_version", "s_position", "s_paused", "s_evaluated"
-            )
-        )
-        select, params = _sql(new)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (case_id, segment_id, segment_facts, entered_segment_on, arm, "  # noqa: S608
-                f"strategy_version_id, last_step_position, paused_by, evaluated_on) {select}",
-                params,
-            )
-            counts["cases_entered"] += max(cursor.rowcount, 0)
         counts["challenger_cases"] += _challengers_assign(segment, on=on)
         _versions_fill(segment)
     return counts
+
+
+def _cases_move(segment: Segment, case_ids: list[int], *, on: datetime.date) -> int:
+    """The cases that move in from another segment start again at its first step, on its champion."""
+    facts_of_case = Subquery(
+        Case.objects.filter(pk=OuterRef("case_id")).annotate(facts=_facts_expression(segment)).values("facts")[:1]
+    )
+    for chunk in chunks(case_ids):
+        CaseStrategy.objects.filter(case_id__in=chunk).update(
+            segment_id=segment.pk,
+            segment_facts=facts_of_case,
+            entered_segment_on=on,
+            arm=Arm.CHAMPION,
+            strategy_version_id=_version_of(segment.champion),
+            last_step_position=0,
+            paused_by="",
+            evaluated_on=on,
+        )
+        # A call boost asked for by the old segment's strategy ends with it.
+        Case.objects.filter(pk__in=chunk).exclude(strategy_priority_boost=0).update(
+            priority=F("priority") - F("strategy_priority_boost"), strategy_priority_boost=0
+        )
+    return len(case_ids)
+
+
+def _cases_enter(targeted, segments: list[Segment], *, new_ids: list[int], on: datetime.date) -> int:
+    """
+    The cases in no segment yet (opened tonight, or before automation
+    existed): one INSERT ... SELECT for all of them, each with its segment's
+    facts and champion version, chosen by the same CASE.
+    """
+    facts = SqlCase(
+        *(When(target_segment=segment.pk, then=_facts_expression(segment)) for segment in segments),
+        output_field=JSONField(),
+    )
+    version = SqlCase(
+        *(
+            When(target_segment=segment.pk, then=Value(_version_of(segment.champion)))
+            for segment in segments
+            if segment.champion_id
+        ),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    entering = targeted.filter(strategy_state__isnull=True)
+    if len(new_ids) <= CHUNK:
+        entering = entering.filter(pk__in=new_ids)  # a normal night: the few new cases only
+    new = (
+        entering.annotate(
+            s_facts=facts,
+            s_entered=Value(on, output_field=DateField()),
+            s_arm=Value(Arm.CHAMPION, output_field=CharField()),
+            s_version=version,
+            s_position=Value(0, output_field=IntegerField()),
+            s_paused=Value("", output_field=CharField()),
+            s_evaluated=Value(on, output_field=DateField()),
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "target_segment",
+            "s_facts",
+            "s_entered",
+            "s_arm",
+            "s_version",
+            "s_position",
+            "s_paused",
+            "s_evaluated",
+        )
+    )
+    select, params = _sql(new)
+    table = CaseStrategy._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (case_id, segment_id, segment_facts, entered_segment_on, arm, "  # noqa: S608
+            f"strategy_version_id, last_step_position, paused_by, evaluated_on) {select}",
+            params,
+        )
+        entered = max(cursor.rowcount, 0)
+        if entered >= ANALYZE_AFTER and connection.vendor == "postgresql":
+            # The planner's figures for the table are from before these rows: the night's selections need new ones.
+            cursor.execute(f"ANALYZE {table}")
+    return entered
 
 
 def _challengers_assign(segment: Segment, *, on: datetime.date) -> int:
