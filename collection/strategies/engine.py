@@ -1,8 +1,8 @@
 """
 The strategy engine: the night's steps for every open case, set-based.
 
-For each strategy version that open cases follow, and each of its steps, one
-query selects the cases where the step is due tonight:
+For each strategy version that open cases follow, one query selects the
+cases where one of its steps is due tonight, and which:
 
 - the case follows that version, is open and not paused (a hold, a live
   promise to pay or an arrangement pause it: `pauses_refresh`);
@@ -14,11 +14,12 @@ query selects the cases where the step is due tonight:
   strategy late, or back from a pause, does the step its days call for
   now, not the ones it passed (docs/strategies.md).
 
-Then, for the whole batch: StepExecution rows are bulk-created (unique per
+That query is the INSERT ... SELECT of the StepExecution rows (unique per
 step, case and day, conflicts ignored: a re-run the same night claims
-nothing), the action runs once for the claimed cases, the cases whose
-outcome was not the ordinary one get theirs, the timeline gets one line per
-case, and `last_step_position` moves on in one UPDATE per chunk.
+nothing). Then, for each step's batch: the action runs once for the claimed
+cases, the cases whose outcome was not the ordinary one get theirs, the
+timeline gets one line per case (one INSERT ... SELECT), and
+`last_step_position` moves on in one UPDATE.
 """
 
 import datetime
@@ -111,18 +112,29 @@ def step_due_q(step: StrategyStep, *, on: datetime.date) -> Q:
     return Q(case__days_past_due__gte=step.trigger_days)
 
 
-def step_candidates(step: StrategyStep, *, later: list[StrategyStep], on: datetime.date):
-    """The case states where `step` is due on `on` (see the module's list)."""
-    states = _open_states().filter(
-        strategy_version_id=step.version_id, paused_by="", last_step_position__lt=step.position
-    )
-    if any(s.trigger == StepTrigger.DAYS_IN_STAGE for s in [step, *later]):
+def version_candidates(steps: list[StrategyStep], *, on: datetime.date):
+    """
+    The case states of one version where a step is due on `on`, each with
+    `due_step`: the furthest step whose trigger is reached (a CASE over the
+    steps, last first), if it comes after the last step done and was not done
+    since the case entered its segment. One query for all the version's steps.
+    """
+    states = _open_states().filter(strategy_version_id=steps[0].version_id, paused_by="")
+    if any(step.trigger == StepTrigger.DAYS_IN_STAGE for step in steps):
         states = states.annotate(stage_since=_stage_since())
-    states = states.filter(step_due_q(step, on=on))
-    for later_step in later:
-        states = states.exclude(step_due_q(later_step, on=on))
+    furthest = SqlCase(
+        *(When(step_due_q(step, on=on), then=Value(step.position)) for step in reversed(steps)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    states = states.annotate(due_position=furthest).filter(due_position__gt=F("last_step_position"))
+    states = states.annotate(
+        due_step=SqlCase(
+            *(When(due_position=step.position, then=Value(step.pk)) for step in steps), output_field=IntegerField()
+        )
+    )
     done = StepExecution.objects.filter(
-        step_id=step.pk, case_id=OuterRef("case_id"), executed_on__gte=OuterRef("entered_segment_on")
+        step_id=OuterRef("due_step"), case_id=OuterRef("case_id"), executed_on__gte=OuterRef("entered_segment_on")
     )
     return states.filter(~Exists(done))
 
@@ -146,37 +158,46 @@ def _sql(queryset) -> tuple[str, tuple]:
     return queryset.query.get_compiler(using=queryset.db).as_sql()
 
 
-def _executions_claim(step: StrategyStep, candidates, *, on, now) -> list[int]:
+def _executions_claim(steps: list[StrategyStep], candidates, *, on, now) -> dict[int, list[int]]:
     """
-    One INSERT ... SELECT of the StepExecution rows of the candidates, conflicts
-    (the same step, case and day: a re-run, a concurrent run) ignored; returns
-    the cases whose row this run wrote (RETURNING), the ones it is to act on.
+    One INSERT ... SELECT of the StepExecution rows of a version's candidates,
+    conflicts (the same step, case and day: a re-run, a concurrent run)
+    ignored; returns the cases whose row this run wrote (RETURNING) by step:
+    the ones to act on.
     """
-    action = action_get(step.action)
+    done_code = SqlCase(
+        *(
+            When(due_step=step.pk, then=Value(action.done_code if (action := action_get(step.action)) else "done"))
+            for step in steps
+        ),
+        output_field=CharField(),
+    )
     rows = (
         candidates.annotate(
-            x_step=Value(step.pk, output_field=IntegerField()),
-            x_version=Value(step.version_id, output_field=IntegerField()),
+            x_version=Value(steps[0].version_id, output_field=IntegerField()),
             x_on=Value(on, output_field=DateField()),
             x_at=Value(now, output_field=DateTimeField()),
             x_outcome=Value(StepOutcome.DONE, output_field=CharField()),
-            x_code=Value(action.done_code if action else "done", output_field=CharField()),
+            x_code=done_code,
             x_data=Value("{}", output_field=CharField()),
         )
         .order_by()
         .values_list(
-            "case_id", "x_step", "x_version", "segment_id", "arm", "x_on", "x_at", "x_outcome", "x_code", "x_data"
+            "case_id", "due_step", "x_version", "segment_id", "arm", "x_on", "x_at", "x_outcome", "x_code", "x_data"
         )
     )
     select, params = _sql(rows)
+    claimed = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {StepExecution._meta.db_table} (case_id, step_id, strategy_version_id, segment_id, arm, "  # noqa: S608
             f"executed_on, executed_at, outcome, result_code, result_data) {select} "
-            "ON CONFLICT DO NOTHING RETURNING case_id",
+            "ON CONFLICT DO NOTHING RETURNING case_id, step_id",
             params,
         )
-        return [case_id for (case_id,) in cursor.fetchall()]
+        for case_id, step_id in cursor.fetchall():
+            claimed[step_id].append(case_id)
+    return claimed
 
 
 def step_executions_of_run(step: StrategyStep, *, on, now):
@@ -255,12 +276,20 @@ def _events_write(step: StrategyStep, *, on, now) -> int:
         return cursor.rowcount
 
 
-def step_run(step: StrategyStep, *, later: list[StrategyStep], on: datetime.date, now) -> dict[str, int]:
-    """One step for every case where it is due: returns the outcomes' counts."""
+def version_run(steps: list[StrategyStep], *, on: datetime.date, now) -> dict[int, dict[str, int]]:
+    """A version's due steps for every case: claims them in one statement, then each step's action for its batch."""
     with transaction.atomic():
-        claimed = _executions_claim(step, step_candidates(step, later=later, on=on), on=on, now=now)
-        if not claimed:
-            return {}
+        claimed = _executions_claim(steps, version_candidates(steps, on=on), on=on, now=now)
+    outcomes = {}
+    for step in steps:
+        if claimed.get(step.pk):
+            outcomes[step.pk] = step_finish(step, claimed[step.pk], on=on, now=now)
+    return outcomes
+
+
+def step_finish(step: StrategyStep, claimed: list[int], *, on: datetime.date, now) -> dict[str, int]:
+    """The action for the step's batch, the outcomes, the timeline lines, the cases moved on: the counts."""
+    with transaction.atomic():
         claimed_set = set(claimed)
         results = _action_run(step, claimed, on=on, now=now)
         results = {case_id: result for case_id, result in results.items() if case_id in claimed_set}
@@ -306,20 +335,17 @@ def strategies_run(*, on: datetime.date, progress: Callable[[int, int], None] | 
     )
     for step in steps:
         steps_by_version[step.version_id].append(step)
-    total = sum(len(steps) for steps in steps_by_version.values())
+    total = len(steps_by_version)
     counts = {"paused_changed": paused, "steps_done": 0, "steps_refused": 0, "steps_skipped": 0, "steps_failed": 0}
     per_step = {}
-    done = 0
-    for version_steps in steps_by_version.values():
-        for index, step in enumerate(version_steps):
-            outcomes = step_run(step, later=version_steps[index + 1 :], on=on, now=now)
+    for done, version_steps in enumerate(steps_by_version.values(), start=1):
+        by_step = {step.pk: step for step in version_steps}
+        for step_id, outcomes in version_run(version_steps, on=on, now=now).items():
             for outcome, number in outcomes.items():
                 counts[f"steps_{outcome}"] = counts.get(f"steps_{outcome}", 0) + number
-            if outcomes:
-                per_step[step_count_key(step)] = sum(outcomes.values())
-            done += 1
-            if progress is not None:
-                progress(done, total)
+            per_step[step_count_key(by_step[step_id])] = sum(outcomes.values())
+        if progress is not None:
+            progress(done, total)
     counts["by_step"] = per_step
     return counts
 
