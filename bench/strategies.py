@@ -83,7 +83,8 @@ def load(cases: int) -> float:
                CASE WHEN dpd <= 30 THEN 'early' ELSE 'late' END,
                CASE WHEN g %% 20 = 0 THEN 'promised' WHEN g %% 50 = 1 THEN 'on_hold' ELSE 'open' END,
                (ARRAY['unknown','lost_income','illness','over_borrowing'])[1 + g %% 4],
-               'CNY', dpd, CASE WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2' WHEN dpd <= 90 THEN 'M3' ELSE 'M4' END,
+               'CNY', dpd,
+               CASE WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2' WHEN dpd <= 90 THEN 'M3' ELSE 'M4' END,
                amount, 0, 0, 0, amount, amount * 3, 0, 0, FALSE, 0, '', now(), now()
         FROM (SELECT g, 1 + (g * 37) %% 180 AS dpd, 200 + (g * 7919) %% 11800 AS amount
               FROM generate_series(1, %(n)s) g) s
