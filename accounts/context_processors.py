@@ -8,4 +8,4 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"nav_items": SimpleLazyObject(lambda: nav_items_for(user))}
+    return {"nav_items": SimpleLazyObject(lambda: nav_items_for(user, request.path))}

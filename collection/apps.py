@@ -7,7 +7,7 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self):
-        from accounts.navigation import NavItem, landing_register, nav_register
+        from accounts.navigation import NavGroup, NavItem, landing_register, nav_group_register, nav_register
         from accounts.permissions import Capability
         from accounts.roles import Role
 
@@ -51,6 +51,8 @@ class CollectionConfig(AppConfig):
                 order=65,
             )
         )
+        # The automation's pages share one entry of the bar, which leads to a page listing them.
+        nav_group_register(NavGroup("automation", _("Automation"), "collection:automation", order=75))
         nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
         # A collector starts the day on their queue, a field agent on their visits.
         landing_register(Role.COLLECTOR, "collection:my_queue")

@@ -2,6 +2,7 @@
 
 from collection.views import (
     arrangements,
+    automation,
     case,
     case_actions,
     experiments,
@@ -30,4 +31,5 @@ urlpatterns = [
     *strategies.urlpatterns,
     *experiments.urlpatterns,
     *nightly.urlpatterns,
+    *automation.urlpatterns,
 ]

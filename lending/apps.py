@@ -19,6 +19,10 @@ class LendingConfig(AppConfig):
                 "lending:core_deliveries",
                 Capability.MANAGE_CREDIT_LINES,
                 order=810,
+                group="automation",
+                description=_(
+                    "Credit-line changes sent to the core system: delivered, waiting or failed, and their retries."
+                ),
             )
         )
 

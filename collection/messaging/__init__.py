@@ -21,6 +21,8 @@ def register() -> None:
             "collection:message_template_list",
             Capability.EDIT_MESSAGE_TEMPLATES,
             order=72,
+            group="automation",
+            description=_("The SMS, e-mail and in-app texts reminders and strategies send, in both languages."),
         )
     )
     case_section_register(

@@ -15,7 +15,13 @@ def register() -> None:
 
     nav_register(
         NavItem(
-            "nightly_runs", _("Nightly runs"), "collection:nightly_run_list", Capability.VIEW_NIGHTLY_RUNS, order=90
+            "nightly_runs",
+            _("Nightly runs"),
+            "collection:nightly_run_list",
+            Capability.VIEW_NIGHTLY_RUNS,
+            order=90,
+            group="automation",
+            description=_("Each night's chain: its steps in order, their counts and any failure."),
         )
     )
     nightly_step_register(

@@ -24,7 +24,17 @@ def register() -> None:
     from collection.reminders.queueing import reminder_relevance, reminders_queue
 
     nav_register(
-        NavItem("reminders", _("Reminders"), "collection:reminder_schedules", Capability.CONFIGURE_AUTOMATION, order=70)
+        NavItem(
+            "reminders",
+            _("Reminders"),
+            "collection:reminder_schedules",
+            Capability.CONFIGURE_AUTOMATION,
+            order=70,
+            group="automation",
+            description=_(
+                "Reminders before and after the due date, for each product: when, on which channel, which message."
+            ),
+        )
     )
     queue_link_register(
         QueueLink(

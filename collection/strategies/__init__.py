@@ -79,10 +79,28 @@ def register() -> None:
 
     builtin.register()
     nav_register(
-        NavItem("segments", _("Segments"), "collection:segment_list", Capability.CONFIGURE_AUTOMATION, order=80)
+        NavItem(
+            "segments",
+            _("Segments"),
+            "collection:segment_list",
+            Capability.CONFIGURE_AUTOMATION,
+            order=80,
+            group="automation",
+            description=_("Which cases get which treatment: conditions tried in order, the first match wins."),
+        )
     )
     nav_register(
-        NavItem("strategies", _("Strategies"), "collection:strategy_list", Capability.CONFIGURE_AUTOMATION, order=81)
+        NavItem(
+            "strategies",
+            _("Strategies"),
+            "collection:strategy_list",
+            Capability.CONFIGURE_AUTOMATION,
+            order=81,
+            group="automation",
+            description=_(
+                "The steps each segment's cases go through by days past due: messages, calls, visits, letters, legal."
+            ),
+        )
     )
     for kind in (
         EventKind.STATUS,

@@ -39,6 +39,10 @@ def register() -> None:
             "collection:experiment_list",
             Capability.CONFIGURE_AUTOMATION,
             order=82,  # after Segments (80) and Strategies (81)
+            group="automation",
+            description=_(
+                "A challenger strategy tried on a share of a segment's cases, its results beside the champion's."
+            ),
         )
     )
     audit_sentence_register(

@@ -27,17 +27,21 @@ EXPECTED_NAVIGATION = {
     Role.AGENCY_AGENT: {"home"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios", "refusal_report"},
 }
-# The automation's pages (issue 12).
-EXPECTED_NAVIGATION[Role.MANAGER] |= {
-    "message_templates",
-    "reminders",
-    "segments",
-    "strategies",
-    "experiments",
-    "nightly_runs",
-    "core_deliveries",
+# The automation's pages (issue 12) share one entry, "Automation", which lists them.
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"automation"}
+EXPECTED_NAVIGATION[Role.ADMIN] |= {"automation"}
+AUTOMATION_PAGES = {
+    Role.MANAGER: {
+        "message_templates",
+        "reminders",
+        "segments",
+        "strategies",
+        "experiments",
+        "nightly_runs",
+        "core_deliveries",
+    },
+    Role.ADMIN: {"nightly_runs"},
 }
-EXPECTED_NAVIGATION[Role.ADMIN] |= {"nightly_runs"}
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
@@ -65,6 +69,26 @@ def test_each_role_lands_on_its_home_with_its_navigation(client, user_of_role, r
     assert f'data-role="{role}"' in response.text
     assert INTRO_WORDS[role] in response.text
     assert navigation_keys(response.text) == EXPECTED_NAVIGATION[role]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_automation_entry_lists_the_pages_each_role_may_use(client, user_of_role, role):
+    from accounts.navigation import nav_group_items_for
+
+    user = user_of_role(role)
+    client.force_login(user)
+    response = client.get(reverse("collection:automation"))
+    pages = AUTOMATION_PAGES.get(role, set())
+    if not pages:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    links = {item["key"]: item["url"] for item in nav_group_items_for(user, "automation")}
+    assert set(links) == pages
+    for url in links.values():
+        assert f'href="{url}"' in response.text
+        assert client.get(url).status_code == 200  # every page it lists opens for this role
+    assert '<a href="/automation/" data-nav="automation" aria-current="page">' in response.text
 
 
 @pytest.mark.parametrize(

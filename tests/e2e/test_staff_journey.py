@@ -33,6 +33,7 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
             "Contact refusals",
             "Legal",
             "Letter templates",
+            "Automation",
             "Audit trail",
         ]
     )

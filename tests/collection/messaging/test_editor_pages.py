@@ -180,7 +180,7 @@ def test_the_preview_says_when_no_case_has_the_number(client, manager):
 
 
 def test_the_navigation_offers_the_templates_to_managers_only(manager, collector):
-    from accounts.navigation import nav_items_for
+    from accounts.navigation import nav_group_items_for
 
-    assert "message_templates" in [item["key"] for item in nav_items_for(manager)]
-    assert "message_templates" not in [item["key"] for item in nav_items_for(collector)]
+    assert "message_templates" in [item["key"] for item in nav_group_items_for(manager, "automation")]
+    assert "message_templates" not in [item["key"] for item in nav_group_items_for(collector, "automation")]

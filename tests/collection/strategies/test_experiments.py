@@ -420,7 +420,7 @@ def test_the_list_shows_each_running_experiment_with_its_cases_per_arm(
     assert "30%" in row
     assert "2026-04-01" in row or "04/01/2026" in row
     assert ">40<" in row and ">31<" in row  # those in the segment now (the one that left is in the report)
-    assert 'data-nav="experiments"' in response.text
+    assert '<a href="/automation/" data-nav="automation" aria-current="page">' in response.text
 
 
 def test_the_report_page_shows_the_arms_side_by_side(client, manager, outcomes, running, django_assert_max_num_queries):
