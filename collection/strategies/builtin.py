@@ -446,7 +446,7 @@ def register() -> None:
                 params=(
                     ParamSpec(
                         "keep_percent",
-                        _("New limit (% of the current one)"),
+                        _("New limit (percent of the current one)"),
                         "number",
                         default=50,
                         minimum=0,
