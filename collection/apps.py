@@ -52,7 +52,7 @@ class CollectionConfig(AppConfig):
             )
         )
         # The automation's pages share one entry of the bar, which leads to a page listing them.
-        nav_group_register(NavGroup("automation", _("Automation"), "collection:automation", order=75))
+        nav_group_register(NavGroup("automation", _("Automation"), "collection:automation", order=76))
         nav_register(NavItem("visits", _("My visits"), "collection:visit_day", Capability.VISIT_BORROWERS, order=15))
         # A collector starts the day on their queue, a field agent on their visits.
         landing_register(Role.COLLECTOR, "collection:my_queue")
