@@ -46,11 +46,14 @@ def test_the_list_shows_each_run_newest_first(client, manager, quiet_steps, djan
     assert reverse("collection:nightly_run_detail", args=[newer.pk]) in text
 
 
-def test_the_navigation_links_the_page_for_a_manager(client, manager):
+def test_the_navigation_leads_a_manager_to_the_page_through_automation(client, manager):
     client.force_login(manager)
     response = client.get(reverse("collection:nightly_run_list"))
     nav = response.content.decode().split('class="mainnav"')[1].split("</nav>")[0]
-    assert f'href="{reverse("collection:nightly_run_list")}"' in nav and "Nightly runs" in nav
+    # The bar's Automation entry is current on the page, and the Automation page links it.
+    assert '<a href="/automation/" data-nav="automation" aria-current="page">Automation</a>' in nav
+    hub = client.get(reverse("collection:automation")).content.decode()
+    assert f'href="{reverse("collection:nightly_run_list")}"' in hub and "Nightly runs" in hub
 
 
 def test_a_run_shows_its_steps_with_their_counts_as_labels(client, manager, quiet_steps, django_assert_max_num_queries):
