@@ -35,10 +35,11 @@ def test_the_schedules_page_shows_the_default_and_each_product(client, manager, 
     assert 'data-product="revolving-a"' in page and "follows the default" in page
 
 
-def test_the_navigation_names_it_for_a_manager_only(client, manager, collector):
+def test_the_automation_page_names_it_for_a_manager_only(client, manager, collector):
     client.force_login(manager)
-    assert SCHEDULES in client.get(reverse("collection:portfolio_list")).content.decode()
+    assert SCHEDULES in client.get(reverse("collection:automation")).content.decode()
     client.force_login(collector)
+    assert client.get(reverse("collection:automation")).status_code == 403
     assert SCHEDULES not in client.get(reverse("collection:my_queue")).content.decode()
 
 
