@@ -46,8 +46,6 @@ class SegmentForm(forms.ModelForm):
             "min_score",
             "max_score",
             "champion",
-            "challenger",
-            "challenger_share",
         ]
 
     def __init__(self, *args, is_catch_all: bool = False, **kwargs):
@@ -60,8 +58,9 @@ class SegmentForm(forms.ModelForm):
         ]
         self.fields["provinces"].choices = _distinct("province")
         self.fields["risk_grades"].choices = _distinct("risk_grade")
-        for name in ("champion", "challenger"):
-            self.fields[name].queryset = Strategy.objects.order_by("name")
+        # The challenger is not set here: it is started and stopped on the Champion/challenger pages, whose
+        # services keep the experiment's record (experiments.experiment_start / experiment_stop).
+        self.fields["champion"].queryset = Strategy.objects.order_by("name")
         self.fields["product_ids"].initial = [str(pk) for pk in (self.instance.product_ids or [])]
         self.is_catch_all = is_catch_all
         if is_catch_all:

@@ -19,6 +19,7 @@ from accounts.permissions import Capability, capability_required
 from collection.errors import CollectionError
 from collection.models import Segment, StepTrigger
 from collection.strategies import selectors
+from collection.strategies.actions import action_get
 from collection.strategies.forms import (
     SegmentForm,
     StrategyHeaderForm,
@@ -215,6 +216,13 @@ def strategies_run_start(request):
     return redirect("collection:strategies_run_progress", task_id=result.id)
 
 
+def _step_name(key: str) -> str:
+    """A count's step key ("<strategy> v<n> #<position> <action code>") with the action's label for the reader."""
+    head, _sep, code = key.rpartition(" ")
+    action = action_get(code)
+    return f"{head} {action.label}" if head and action else key
+
+
 def _run_state(task_id: str) -> dict:
     result = AsyncResult(task_id)
     state = result.state
@@ -231,7 +239,7 @@ def _run_state(task_id: str) -> dict:
         "total": total,
         "percent": int(100 * done / total) if total else (100 if finished else 0),
         "counts": {key: value for key, value in counts.items() if key != "by_step"},
-        "by_step": sorted((counts.get("by_step") or {}).items()),
+        "by_step": [(_step_name(key), count) for key, count in sorted((counts.get("by_step") or {}).items())],
     }
 
 

@@ -95,7 +95,7 @@ def test_a_manager_runs_a_champion_and_a_challenger_and_a_collector_sees_the_ste
     _open_automation(page, "Segments")
     page.get_by_role("button", name="Run segments and strategies now").click()
     expect(page.get_by_role("heading", name="Done")).to_be_visible(timeout=20_000)
-    expect(page.get_by_test_id("run-steps")).to_contain_text("Early reminder")
+    expect(page.get_by_test_id("run-steps")).to_contain_text("Early reminder v1 #1 Send a message")
     in_segment = CaseStrategy.objects.filter(segment=segment)
     assert in_segment.count() == len(cases)
 

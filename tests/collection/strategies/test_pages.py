@@ -79,7 +79,7 @@ def test_move_a_segment_up_and_the_catch_all_stays_last(client, manager):
     ]
 
 
-def test_a_manager_builds_a_segment_with_a_challenger(client, manager):
+def test_a_manager_builds_a_segment_whose_challenger_the_form_cannot_set(client, manager):
     champion = strategy_make("Champion", step(1, "send_message", **SMS_DEMAND))
     challenger = strategy_make("Challenger", step(1, "queue_call", boost=50))
     client.force_login(manager)
@@ -94,6 +94,7 @@ def test_a_manager_builds_a_segment_with_a_challenger(client, manager):
             "stages": ["early"],
             "reasons": ["lost_income", "illness"],
             "champion": champion.pk,
+            # Ignored: a challenger starts on the Champion/challenger page, which keeps the experiment's record.
             "challenger": challenger.pk,
             "challenger_share": "30",
         },
@@ -102,8 +103,29 @@ def test_a_manager_builds_a_segment_with_a_challenger(client, manager):
     assert response.status_code == 302
     segment = Segment.objects.get(name="Early")
     assert (segment.min_days_past_due, segment.max_days_past_due, segment.stages) == (1, 30, ["early"])
-    assert segment.challenger == challenger and segment.challenger_share == 30 and segment.challenger_since
+    assert segment.champion == champion and segment.challenger is None and segment.challenger_share == 0
     assert segment.priority < catch_all_segment().priority
+
+
+def test_the_segment_form_shows_a_running_challenger_read_only_and_keeps_it(client, manager):
+    from collection.strategies.experiments import experiment_start
+
+    champion = strategy_make("Champion", step(1, "send_message", **SMS_DEMAND))
+    challenger = strategy_make("Challenger", step(1, "queue_call", boost=50))
+    segment = segment_make("Early", champion=champion)
+    experiment_start(segment=segment, challenger=challenger, share=30, actor=manager)
+    client.force_login(manager)
+    url = reverse("collection:segment_edit", args=[segment.pk])
+
+    page = client.get(url).content.decode()
+    assert 'name="challenger"' not in page and 'name="challenger_share"' not in page
+    assert "Challenger on 30% of the cases" in page
+    assert reverse("collection:experiment_report", args=[segment.pk]) in page
+
+    client.post(url, {"name": "Early cases", "is_active": "on", "champion": champion.pk, "challenger": ""})
+
+    segment.refresh_from_db()
+    assert segment.name == "Early cases" and segment.challenger == challenger and segment.challenger_share == 30
 
 
 def test_a_reversed_range_is_refused_with_the_reason(client, manager):
@@ -239,4 +261,4 @@ def test_run_now_shows_the_counts_per_step(client, manager, eager_celery, today,
     page = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="run-steps"' in page
-    assert "Early v1 #1 send_message" in page
+    assert "Early v1 #1 Send a message" in page
