@@ -57,8 +57,21 @@ def _create_strategy(page, name, steps):
     expect(page.get_by_role("status").or_(page.locator(".messages"))).to_contain_text(f"Strategy {name} saved")
 
 
+@pytest.fixture
+def default_buckets(transactional_db):
+    """The bucket table lending's nightly step checks: a data migration makes it, a transactional test flushes it."""
+    import importlib
+
+    from lending.models import Bucket
+
+    for code, label, min_days, max_days in importlib.import_module(
+        "lending.migrations.0002_default_buckets"
+    ).DEFAULT_BUCKETS:
+        Bucket.objects.get_or_create(code=code, defaults={"label": label, "min_days": min_days, "max_days": max_days})
+
+
 def test_a_manager_runs_a_champion_and_a_challenger_and_a_collector_sees_the_step(
-    page, manager, collector, eager_celery_with_results, shanghai_morning
+    page, manager, collector, default_buckets, eager_celery_with_results, shanghai_morning
 ):
     cases = [case_in_arrears(collector=collector, days_past_due=days) for days in (1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 5, 8)]
 
