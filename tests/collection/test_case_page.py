@@ -580,7 +580,10 @@ def test_another_team_s_collector_gets_no_panels(client, outsider, case):
 
 def test_an_address_is_revealed_with_the_same_audited_click(client, collector, case):
     address = ContactPointFactory(
-        borrower=case.borrower, kind=ContactPoint.Kind.HOME_ADDRESS, value="北京市东城区和平里街道12号", is_primary=False
+        borrower=case.borrower,
+        kind=ContactPoint.Kind.HOME_ADDRESS,
+        value="北京市东城区和平里街道12号",
+        is_primary=False,
     )
     client.force_login(collector)
     assert "北京市东城区和平里街道12号" not in client.get(reverse("collection:case_detail", args=[case.pk])).text
