@@ -16,16 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.permissions import Capability, capability_required
 from collection.errors import CollectionError
 from collection.models import Segment
-from collection.strategies.experiments import (
-    MAX_SHARE,
+from collection.strategies.arm_report import (
     MIN_CASES_FOR_AMOUNTS,
     MIN_CASES_PER_ARM,
     MIN_EVENTS_PER_ARM,
-    MIN_SHARE,
     SIGNIFICANCE_LEVEL,
     arm_report,
-    challenger_promote,
     ended_experiment_report,
+)
+from collection.strategies.experiments import (
+    MAX_SHARE,
+    MIN_SHARE,
+    challenger_promote,
     experiment_start,
     experiment_stop,
     experiments_ended,

@@ -32,14 +32,8 @@ from collection.models import (
     StrategyStep,
     StrategyVersion,
 )
-from collection.strategies.experiments import (
-    MIN_CASES_PER_ARM,
-    arm_report,
-    challenger_promote,
-    experiment_start,
-    experiment_stop,
-    proportions_compare,
-)
+from collection.strategies.arm_report import MIN_CASES_PER_ARM, arm_report, proportions_compare
+from collection.strategies.experiments import challenger_promote, experiment_start, experiment_stop
 from lending.models import Payment
 from tests.collection.factories import CaseFactory, ContactAttemptFactory, PromiseToPayFactory
 from tests.lending.factories import CreditAccountFactory
@@ -385,7 +379,7 @@ def test_promoting_makes_the_challenger_the_champion_and_keeps_both_arms_history
     assert (event.data["since"], event.data["until"]) == ("2026-04-01", "2026-06-30")
     assert (event.data["champion"], event.data["challenger"]) == (champion.pk, challenger.pk)
     # The ended experiment's report is the one the manager promoted on.
-    from collection.strategies.experiments import ended_experiment_report
+    from collection.strategies.arm_report import ended_experiment_report
 
     after_report = ended_experiment_report(event=event, segment=running, as_of=AS_OF)
     assert (after_report.champion_name, after_report.challenger_name) == (champion.name, challenger.name)

@@ -15,9 +15,9 @@ from collection.models import (
     StrategyStep,
     StrategyVersion,
 )
+from collection.strategies.arm_report import arm_report
 from collection.strategies.arms import arm_for
 from collection.strategies.demo_experiments import experiments_demo
-from collection.strategies.experiments import arm_report
 from tests.collection.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
