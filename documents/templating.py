@@ -25,10 +25,12 @@ TemplateProblem with its line number, so an editing screen can show it.
 
 import datetime
 import functools
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import jinja2
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2 import filters as jinja_filters
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -41,6 +43,19 @@ REFUSED_TAGS = {
     nodes.FromImport: "from ... import",
     nodes.Extends: "extends",
 }
+
+
+@dataclass(frozen=True)
+class TemplateVariable:
+    """One value a staff-edited template may use, as its editor and docs list it (letters, messages)."""
+
+    name: str  # "borrower.name" is a key of a dict, "accounts[]" a list to loop over
+    description: str | Promise
+    example: str
+
+    @property
+    def top_level(self) -> str:
+        return self.name.split(".", 1)[0].split("[", 1)[0]
 
 
 class TemplateProblem(Exception):

@@ -21,59 +21,49 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from collection.models import CaseAccount, MessageKind, PromiseStatus, PromiseToPay
+from documents.templating import TemplateVariable
 from lending.models import Installment
 from lending.services.calendar import lender_today
 
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
-class MessageVariable:
-    name: str
-    description: str | Promise
-    example: str
-
-    @property
-    def top_level(self) -> str:
-        return self.name.split(".", 1)[0].split("[", 1)[0]
-
-
-MESSAGE_VARIABLES: tuple[MessageVariable, ...] = (
-    MessageVariable("borrower_name", _("The borrower's full name"), "Wang Fang"),
-    MessageVariable(
+MESSAGE_VARIABLES: tuple[TemplateVariable, ...] = (
+    TemplateVariable("borrower_name", _("The borrower's full name"), "Wang Fang"),
+    TemplateVariable(
         "reference",
         _("What the borrower quotes with a payment: the case number, or the account number before a case"),
         "C-2026-000123",
     ),
-    MessageVariable("case_number", _("The case number (blank before the account is in a case)"), "C-2026-000123"),
-    MessageVariable("account_number", _("The account number, masked to its last four characters"), "****0045"),
-    MessageVariable("amount_due", _("The amount to pay now (the installment, or everything overdue)"), "1,012.50"),
-    MessageVariable("amount_overdue", _("Everything overdue (0 before the due date)"), "{{ amount_overdue|money }}"),
-    MessageVariable("currency", _("The ISO 4217 currency of the amounts"), "{{ amount_due|money(currency) }}"),
-    MessageVariable("due_date", _("The installment's due date, or the oldest unpaid one"), "{{ due_date|date }}"),
-    MessageVariable("days_to_due", _("Days from today to the due date (0 on the day, negative after)"), "3"),
-    MessageVariable("days_past_due", _("Days past due of the oldest unpaid installment"), "15"),
-    MessageVariable(
+    TemplateVariable("case_number", _("The case number (blank before the account is in a case)"), "C-2026-000123"),
+    TemplateVariable("account_number", _("The account number, masked to its last four characters"), "****0045"),
+    TemplateVariable("amount_due", _("The amount to pay now (the installment, or everything overdue)"), "1,012.50"),
+    TemplateVariable("amount_overdue", _("Everything overdue (0 before the due date)"), "{{ amount_overdue|money }}"),
+    TemplateVariable("currency", _("The ISO 4217 currency of the amounts"), "{{ amount_due|money(currency) }}"),
+    TemplateVariable("due_date", _("The installment's due date, or the oldest unpaid one"), "{{ due_date|date }}"),
+    TemplateVariable("days_to_due", _("Days from today to the due date (0 on the day, negative after)"), "3"),
+    TemplateVariable("days_past_due", _("Days past due of the oldest unpaid installment"), "15"),
+    TemplateVariable(
         "promise_amount",
         _("The amount of the borrower's latest promise to pay (pending, or broken for a missed-promise message)"),
         "{{ promise_amount|money(currency) }}",
     ),
-    MessageVariable("promise_due_date", _("The date the borrower promised to pay by"), "{{ promise_due_date|date }}"),
-    MessageVariable(
+    TemplateVariable("promise_due_date", _("The date the borrower promised to pay by"), "{{ promise_due_date|date }}"),
+    TemplateVariable(
         "payment_channels[]",
         _("The lender's designated payment channels: name, instructions"),
         "{% for c in payment_channels %}{{ c.name }}: {{ c.instructions }}{% endfor %}",
     ),
-    MessageVariable("lender.name", _("The lender's name"), "Arrears Demo Consumer Finance Co., Ltd."),
-    MessageVariable("lender.short_name", _("The lender's short name, for SMS signatures"), "Arrears Demo"),
-    MessageVariable("lender.phone", _("The lender's telephone number"), "400-800-1234"),
-    MessageVariable("lender.email", _("The lender's e-mail address"), "collections@lender.example"),
-    MessageVariable(
+    TemplateVariable("lender.name", _("The lender's name"), "Arrears Demo Consumer Finance Co., Ltd."),
+    TemplateVariable("lender.short_name", _("The lender's short name, for SMS signatures"), "Arrears Demo"),
+    TemplateVariable("lender.phone", _("The lender's telephone number"), "400-800-1234"),
+    TemplateVariable("lender.email", _("The lender's e-mail address"), "collections@lender.example"),
+    TemplateVariable(
         "opt_out_instructions",
         _("How to stop these messages; where the jurisdiction requires it the line is added at the end anyway"),
         "Reply STOP to opt out.",
     ),
-    MessageVariable("today", _("Today's date when the message is sent"), "{{ today|date }}"),
+    TemplateVariable("today", _("Today's date when the message is sent"), "{{ today|date }}"),
 )
 MESSAGE_VARIABLE_NAMES = frozenset(variable.top_level for variable in MESSAGE_VARIABLES)
 
