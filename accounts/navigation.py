@@ -21,6 +21,8 @@ class NavItem:
     # An item of a group is not in the bar itself: the group's one entry leads to a page listing its items.
     group: str = ""
     description: str = ""  # the line under the item on its group's page
+    # Hidden from whoever holds this capability (the lender's queues from an agency agent, who has their own).
+    hidden_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,12 @@ def nav_group_register(group: NavGroup) -> None:
 def _visible(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
-    visible = [item for item in _items.values() if item.capability is None or user_can(user, item.capability)]
+    visible = [
+        item
+        for item in _items.values()
+        if (item.capability is None or user_can(user, item.capability))
+        and not (item.hidden_with and user_can(user, item.hidden_with))
+    ]
     return sorted(visible, key=lambda item: (item.order, item.key))
 
 

@@ -46,6 +46,11 @@ class Capability(models.TextChoices):
     )
     VIEW_NIGHTLY_RUNS = "collection.nightly", _("See each night's run, its steps and failures; start a run")
     MANAGE_CREDIT_LINES = "lending.credit_lines", _("Freeze, cut and restore credit lines; retry their delivery")
+    MANAGE_AGENCIES = (
+        "collection.agencies",
+        _("Keep agencies and contracts; place and recall cases; approve commission statements"),
+    )
+    WORK_AGENCY_CASES = "collection.agency_portal", _("Work the cases placed with one's own agency (the agency portal)")
 
 
 # Agency agents see borrowers only through the cases placed with their agency
@@ -115,9 +120,19 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CONFIGURE_AUTOMATION,
             Capability.VIEW_NIGHTLY_RUNS,
             Capability.MANAGE_CREDIT_LINES,
+            Capability.MANAGE_AGENCIES,
         }
     ),
-    Role.AGENCY_AGENT: frozenset(),
+    # An agency agent sees only the active placements of their own agency (collection/selectors/cases.py),
+    # masked as the agency's contract says (collection/agencies/portal.py).
+    Role.AGENCY_AGENT: frozenset(
+        {
+            Capability.VIEW_CASES,
+            Capability.WORK_CASES,
+            Capability.REVEAL_CONTACT_DETAILS,
+            Capability.WORK_AGENCY_CASES,
+        }
+    ),
     Role.ADMIN: frozenset(
         {
             Capability.ADMINISTER,

@@ -11,8 +11,23 @@ class CollectionConfig(AppConfig):
         from accounts.permissions import Capability
         from accounts.roles import Role
 
-        nav_register(NavItem("my_queue", _("My queue"), "collection:my_queue", Capability.WORK_CASES, order=10))
-        nav_register(NavItem("team_queue", _("Team queue"), "collection:team_queue", Capability.WORK_CASES, order=20))
+        # An agency agent works their agency's queue instead (collection/views/agency_portal.py).
+        agency = Capability.WORK_AGENCY_CASES
+        nav_register(
+            NavItem(
+                "my_queue", _("My queue"), "collection:my_queue", Capability.WORK_CASES, order=10, hidden_with=agency
+            )
+        )
+        nav_register(
+            NavItem(
+                "team_queue",
+                _("Team queue"),
+                "collection:team_queue",
+                Capability.WORK_CASES,
+                order=20,
+                hidden_with=agency,
+            )
+        )
         nav_register(
             NavItem("unassigned", _("Unassigned"), "collection:unassigned_pool", Capability.REASSIGN_CASES, order=30)
         )
@@ -73,3 +88,8 @@ class CollectionConfig(AppConfig):
 
         for part in (messaging, reminders, strategies, arms, nightly):
             part.register()
+
+        # The agencies (issue 13): placements, the portal, commission, the file exchange.
+        from collection.agencies.wiring import agencies_ready
+
+        agencies_ready()

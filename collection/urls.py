@@ -1,13 +1,18 @@
 """Collection's pages, one list of routes per area (collection/views/<area>.py)."""
 
 from collection.views import (
+    agencies,
+    agency_files,
+    agency_portal,
     arrangements,
     automation,
     case,
     case_actions,
+    commissions,
     experiments,
     messages,
     nightly,
+    placements,
     portfolios,
     queues,
     reminders,
@@ -32,4 +37,9 @@ urlpatterns = [
     *experiments.urlpatterns,
     *nightly.urlpatterns,
     *automation.urlpatterns,
+    *agencies.urlpatterns,
+    *placements.urlpatterns,
+    *agency_portal.urlpatterns,
+    *commissions.urlpatterns,
+    *agency_files.urlpatterns,
 ]

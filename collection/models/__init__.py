@@ -16,6 +16,30 @@ work); every name is importable from `collection.models`, as Django and the
 migrations expect.
 """
 
+from collection.models.agencies import (  # noqa: F401
+    EVALUATION_INTERVAL_DAYS,
+    Agency,
+    AgencyContract,
+    AgencyEvaluation,
+    AgencyField,
+    AgencyMember,
+    AgencyStatus,
+    AllocationRule,
+    ClaimedPayment,
+    ClaimStatus,
+    CommissionKind,
+    CommissionLine,
+    CommissionStatement,
+    CommissionTier,
+    EvaluationOutcome,
+    Placement,
+    PlacementBatch,
+    PlacementStatus,
+    RecallReason,
+    StatementStatus,
+    TierBasis,
+    placement_batch_number,
+)
 from collection.models.bulk import BulkMessageBatch  # noqa: F401
 from collection.models.cases import (  # noqa: F401
     Case,

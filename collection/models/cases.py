@@ -118,6 +118,15 @@ class Case(models.Model):
     last_right_party_contact_at = models.DateTimeField(_("last spoke to the borrower"), null=True, blank=True)
     # Added to the priority while a strategy step "queue for a call" asks for it (collection/strategies/).
     strategy_priority_boost = models.SmallIntegerField(_("strategy boost"), default=0, db_default=0)
+    # The agency the case is placed with now (collection/agencies/): set on placement, cleared on recall.
+    agency = models.ForeignKey(
+        "collection.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="placed_cases",
+    )
     # The collection score (propensity to pay, 0-1000) portfolio writes each night; segments may use it.
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
 
@@ -153,6 +162,8 @@ class Case(models.Model):
             ),
             models.Index(fields=["team", "-priority"], name="case_team_queue_idx", condition=~Q(status="closed")),
             models.Index(fields=["-priority"], name="case_open_priority_idx", condition=~Q(status="closed")),
+            # The agency portal's queue: an agency's placed cases, by priority.
+            models.Index(fields=["agency", "-priority"], name="case_agency_queue_idx", condition=~Q(status="closed")),
             # The legal officer's list of open cases near the end of their limitation period.
             models.Index(fields=["limitation_expires_on"], name="case_limitation_idx", condition=~Q(status="closed")),
             # The unassigned pool of a team, and Next case's second tier (collection/services/next_case.py).

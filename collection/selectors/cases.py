@@ -6,13 +6,17 @@ The one scope every read of collection goes through: what a user may see.
 - a field agent: the cases they have a visit for;
 - a legal officer: the cases in the legal stage (referred, or with a litigation file);
 - managers and administrators (VIEW_ALL_CASES): every case;
-- anyone else (agency agents until placements exist): none.
+- an agency agent (WORK_AGENCY_CASES): the cases placed with their own agency
+  now (`Case.agency`, set while a placement is active), in the agency stage;
+  never a recalled or unplaced case, never another agency's;
+- anyone else: none.
 """
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import Capability, user_can
+from collection.agencies.members import agency_id_of
 from collection.models import Case, Stage
 
 
@@ -20,6 +24,11 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     cases = Case.objects.all() if queryset is None else queryset
     if not user_can(user, Capability.VIEW_CASES):
         return cases.none()
+    if user_can(user, Capability.WORK_AGENCY_CASES):
+        agency_id = agency_id_of(user)
+        if agency_id is None:
+            return cases.none()
+        return cases.filter(agency_id=agency_id, stage=Stage.AGENCY)
     if user_can(user, Capability.VIEW_ALL_CASES):
         return cases
     if user_can(user, Capability.WORK_LEGAL):

@@ -72,7 +72,12 @@ def outside_legal_stage(user, cases: QuerySet) -> QuerySet:
     """
     A case referred to legal leaves the collectors' queues (and Next case): only those who work
     litigation (WORK_LEGAL) still find legal-stage cases there; the others open them read-only.
+    A case placed with an agency leaves the lender's queues the same way until it is recalled:
+    only the agency's agents find it in theirs (cases_visible_to scopes them to it).
     """
+    if user_can(user, Capability.WORK_AGENCY_CASES):
+        return cases
+    cases = cases.exclude(stage=Stage.AGENCY)
     if user_can(user, Capability.WORK_LEGAL):
         return cases
     return cases.exclude(stage=Stage.LEGAL)

@@ -8,7 +8,9 @@ user who sees the object and lacks the right to act on it gets 403.
 
 A case in the legal stage is read-only to whoever does not work litigation
 (WORK_LEGAL): its collectors still open it, but every action on it, or on
-its arrangements and visits, is a 403 (issue 11).
+its arrangements and visits, is a 403 (issue 11). A case placed with an
+agency is read-only the same way to the lender's staff (only its agency's
+agents work it) but for what managing agencies needs (MANAGE_AGENCIES: the recall).
 """
 
 from collections.abc import Callable
@@ -51,18 +53,24 @@ def in_scope_required(
             if not stages:
                 raise Http404
             require_capability(request.user, capability)
-            if (
-                stage_field
-                and stages[0] == Stage.LEGAL
-                and capability not in READ_ONLY_CAPABILITIES
-                and not user_can(request.user, Capability.WORK_LEGAL)
-            ):
+            if stage_field and not stage_allows(request.user, stages[0], capability):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def stage_allows(user, stage: str, capability: str) -> bool:
+    """Whether `user` may do what `capability` stands for on a case in `stage` (legal and agency are read-only)."""
+    if capability in READ_ONLY_CAPABILITIES:
+        return True
+    if stage == Stage.LEGAL:
+        return user_can(user, Capability.WORK_LEGAL)
+    if stage == Stage.AGENCY:
+        return user_can(user, Capability.WORK_AGENCY_CASES) or capability == Capability.MANAGE_AGENCIES
+    return True
 
 
 def case_required(capability: str):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import Capability, user_can
 from collection.case_sections import case_sections_for
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, NoteForm, PromiseForm, ReasonForm
-from collection.models import Case, Stage
+from collection.models import Case
 from collection.selectors.case_page import (
     case_hold_get,
     case_live_reads,
@@ -31,7 +31,7 @@ from collection.selectors.case_page import (
 )
 from collection.services import contacts as contact_services
 from collection.services.promises import lender_today
-from collection.views.access import case_required
+from collection.views.access import case_required, stage_allows
 
 # The action forms, in the order of their tabs.
 FORM_NAMES = ("contact", "promise", "note", "hardship", "hold", "reason")
@@ -75,9 +75,10 @@ def _context(
 ) -> dict:
     """The reads with what this user may do on them, and the action forms."""
     user = request.user
-    # A legal-stage case is read-only unless the user works litigation (issue 11; collection/views/access.py).
-    in_legal = case.stage == Stage.LEGAL and not user_can(user, Capability.WORK_LEGAL)
-    can_work = user_can(user, Capability.WORK_CASES) and not case.is_closed and not in_legal
+    # A legal-stage case is read-only unless the user works litigation (issue 11), a placed case
+    # unless the user is its agency's (collection/views/access.py).
+    read_only = not stage_allows(user, case.stage, Capability.WORK_CASES)
+    can_work = user_can(user, Capability.WORK_CASES) and not case.is_closed and not read_only
     context = {
         **reads,
         "case": case,

@@ -8,6 +8,7 @@ asks for the table only (HX-Target: results), answers with the table alone.
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
@@ -47,6 +48,12 @@ QUICK_FILTERS = (
 )
 
 
+def lender_queues_refuse(user) -> None:
+    """The lender's queues and Next case are not an agency agent's: they work their agency's queue (403)."""
+    if user_can(user, Capability.WORK_AGENCY_CASES):
+        raise PermissionDenied
+
+
 class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
     queue: Queue = MY_QUEUE
     filterset_class = CaseQueueFilter
@@ -58,6 +65,10 @@ class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
     @property
     def capability(self):
         return self.queue.capability
+
+    def dispatch(self, request, *args, **kwargs):
+        lender_queues_refuse(request.user)
+        return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def can_reassign(self) -> bool:
@@ -118,6 +129,7 @@ def _back(request, default: str) -> str:
 @capability_required(Capability.WORK_CASES)
 @require_POST
 def next_case(request):
+    lender_queues_refuse(request.user)
     """Hand the collector the next case to work (services/next_case.py says which) and open it."""
     case = next_case_take(user=request.user)
     if case is None:

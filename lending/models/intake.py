@@ -14,6 +14,9 @@ class ImportBatch(models.Model):
         ACCOUNTS = "accounts", _("Credit accounts")
         INSTALLMENTS = "installments", _("Installments")
         PAYMENTS = "payments", _("Payments")
+        # An outside agency's return file (activities, promises, claimed payments): collection
+        # registers its schema and handler with the intake (collection/agencies/exchange.py).
+        AGENCY_RETURNS = "agency_returns", _("Agency return file")
 
     class Source(models.TextChoices):
         UPLOAD = "upload", _("Browser upload")

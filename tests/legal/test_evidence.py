@@ -211,14 +211,15 @@ def test_the_download_is_an_attachment_never_sniffed(client, legal_officer):
     assert b"".join(response.streaming_content) == content
 
 
-def test_the_download_is_404_outside_the_case_and_403_without_cases(client, legal_officer, outsider, agency_agent):
+def test_the_download_is_404_outside_the_case(client, legal_officer, outsider, agency_agent):
     file = LitigationFileFactory()
     exhibit = _add(file, legal_officer)
     url = reverse("legal:evidence_download", args=[file.pk, exhibit.pk])
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+    # An agency agent sees only the cases placed with their agency: a legal file is outside their scope.
     client.force_login(agency_agent)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
     client.force_login(legal_officer)
     assert client.post(url).status_code == 405
     other = LitigationFileFactory()

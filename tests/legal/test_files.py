@@ -295,9 +295,10 @@ def test_the_page_is_404_for_an_outsider_and_read_only_for_a_collector_who_sees_
     assert "Start preparing" not in response.content.decode()
 
 
-def test_the_page_is_403_for_a_role_without_cases(client, agency_agent):
+def test_the_page_is_404_for_an_agency_agent(client, agency_agent):
+    # A legal file's case is never placed with an agency: outside the agent's scope.
     client.force_login(agency_agent)
-    assert client.get(_url(_file())).status_code == 403
+    assert client.get(_url(_file())).status_code == 404
 
 
 def test_the_page_refuses_a_post(client, legal_officer):

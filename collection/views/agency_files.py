@@ -1,0 +1,3 @@
+"""Agency pages (issue 13): filled in by the part that owns this module."""
+
+urlpatterns = []
