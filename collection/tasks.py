@@ -16,3 +16,15 @@ def collection_nightly_task(as_of: str | None = None) -> dict | None:
     from collection.nightly.tasks import nightly_chain_task
 
     return nightly_chain_task(on=as_of)
+
+
+@shared_task(acks_late=True)
+def commission_attribute_task() -> int:
+    """
+    Every few minutes (beat): the payments received on placed cases since the
+    last sweep get their commission lines, reversed ones their clawbacks
+    (collection/agencies/commission.py). Idempotent: safe to run twice.
+    """
+    from collection.agencies.commission import commission_lines_attribute
+
+    return commission_lines_attribute()

@@ -466,6 +466,13 @@ CELERY_BEAT_SCHEDULE["core-system-outbox"] = {
     "schedule": 60,
     "options": {"queue": "default"},
 }
+# Every 5 minutes: payments received on cases placed with an agency get their commission
+# lines, reversed ones their clawbacks (docs/agencies.md, "Commission and statements").
+CELERY_BEAT_SCHEDULE["commission-attribute"] = {
+    "task": "collection.tasks.commission_attribute_task",
+    "schedule": 5 * 60,
+    "options": {"queue": "default"},
+}
 
 # --- The lender on its letters (docs/letters.md) ------------------------------
 # Who the letters come from and where borrowers may pay: the designated payment
