@@ -1,0 +1,5 @@
+"""See collection/agencies/exchange.py."""
+
+
+def register() -> None:
+    """Filled in below."""
