@@ -102,7 +102,7 @@ def test_the_response_is_an_xlsx_attachment():
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="placement.xlsx"'
     content = b"".join(response.streaming_content)
-    response.close()
+    response.file_to_stream.close()  # (response.close() would signal the request's end: database work)
     sheet = load_workbook(io.BytesIO(content)).active
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [["name", "amount"], ["张伟", 5]]
 
