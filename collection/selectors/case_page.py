@@ -18,14 +18,15 @@ from django.urls import reverse
 from django.utils import formats
 
 from accounts.permissions import Capability, user_can
+from collection.agencies import portal
 from collection.compliance import contact_points_verdicts
-from collection.models import Case, CaseAccount, CaseEvent, Hold
+from collection.models import AgencyField, Case, CaseAccount, CaseEvent, Hold
 from collection.priority import priority_parts
 from collection.selectors.cases import case_visible_get
 from collection.timeline import timeline_page
 from lending.delinquency import charges_cap
 from lending.masking import contact_rows as lending_contact_rows
-from lending.masking import national_id_for
+from lending.masking import mask_national_id, national_id_for
 from lending.models import Component, ContactPoint, Installment, Payment, PaymentAllocation
 from lending.tables import borrower_flags
 
@@ -54,9 +55,13 @@ def case_contact_point_get(case: Case, point_id: str) -> ContactPoint:
     return get_object_or_404(ContactPoint, pk=int(point_id) if point_id.isdigit() else 0, borrower_id=case.borrower_id)
 
 
-def case_contact_points(case: Case) -> list[ContactPoint]:
-    """The borrower's contact points, for the contact form to offer."""
-    return list(case.borrower.contact_points.all())
+def case_contact_points(case: Case, user=None) -> list[ContactPoint]:
+    """
+    The borrower's contact points, for the contact form to offer; given the user, only those they may
+    see (an agency agent: the kinds their agency's contract shows, collection/agencies/portal.py).
+    """
+    points = list(case.borrower.contact_points.all())
+    return points if user is None else portal.contact_points_shown(user, case, points)
 
 
 def case_contact_find(case: Case, contact_id: int | None):
@@ -225,15 +230,20 @@ def contact_rows(user, case: Case, points: list, revealed_phones: dict) -> tuple
 def borrower_context(user, case: Case, revealed: dict) -> dict:
     borrower = case.borrower
     national_id = revealed.get("national_id") or national_id_for(user, borrower.national_id)
+    agency_user = portal.is_agency_user(user)
+    if agency_user and borrower.national_id:
+        # Never whole to an agency, and never revealable (contact_detail_reveal refuses it too).
+        national_id = mask_national_id(borrower.national_id)
     masked = bool(borrower.national_id) and national_id != borrower.national_id
     can_view_lending = user_can(user, Capability.VIEW_LENDING)
     return {
+        **portal.borrower_fields_shown(user, case),
         "borrower": borrower,
         "can_view_lending": can_view_lending,
         "borrower_url": reverse("lending:borrower_detail", args=[borrower.pk]) if can_view_lending else "",
         "national_id": national_id,
         "national_id_masked": masked,
-        "can_reveal_national_id": masked and user_can(user, Capability.REVEAL_CONTACT_DETAILS),
+        "can_reveal_national_id": masked and not agency_user and user_can(user, Capability.REVEAL_CONTACT_DETAILS),
         "flags": borrower_flags(borrower),
     }
 
@@ -248,7 +258,7 @@ def case_live_reads(*, user, case: Case, today: datetime.date, revealed: dict | 
     page and the borrower.
     """
     revealed = revealed or {}
-    points = case_contact_points(case)
+    points = case_contact_points(case, user)
     own_rows, third_rows = contact_rows(user, case, points, revealed.get("phones", {}))
     timeline, has_older = timeline_page(case)
     parts = priority_parts(case, today=today)
@@ -273,4 +283,6 @@ def case_page_reads(*, user, case: Case, today: datetime.date, revealed: dict | 
         **balance_context(case, today),
         "arrangements": list(case.arrangements.select_related("requested_by", "decided_by")),
         "visits": list(case.visits.select_related("agent").order_by("-requested_at")),
+        # An agency whose contract withholds addresses sees no visit's address, and requests none.
+        "show_visit_addresses": portal.contact_field_shown(user, case, AgencyField.ADDRESS),
     }

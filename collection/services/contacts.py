@@ -70,6 +70,8 @@ HOLD_REVIEW_IN_PAST = _("The review date cannot be in the past.")
 HOLD_ALREADY_RELEASED = _("This hold was already released.")
 HOLD_RELEASE_NOT_ALLOWED = _("Only the case's collector, its team lead or a manager may release a hold.")
 REVEAL_FIELD_UNKNOWN = _("Only a national id or a contact point can be revealed.")
+REVEAL_NATIONAL_ID_AGENCY = _("An agency never sees a borrower's whole national id.")
+CONTACT_POINT_WITHHELD = _("Your agency's contract does not show this contact point.")
 
 NOTE_MOST_CHARACTERS = 5000
 CONTACT_MOST_SECONDS = 4 * 60 * 60
@@ -151,7 +153,17 @@ def _choice_check(value, choices, message, field: str) -> None:
 # --- Contacts ------------------------------------------------------------------------
 
 
-def _contact_validate(*, case, channel, contact_point, answered_by, outcome, duration_seconds, direction, at) -> None:
+def _agency_point_check(*, case: Case, actor, contact_point: ContactPoint) -> None:
+    """An agency agent uses only the contact points their contract shows (collection/agencies/portal.py)."""
+    from collection.agencies import portal
+
+    if actor is not None and portal.contact_point_withheld(actor, case, contact_point):
+        raise CollectionError(CONTACT_POINT_WITHHELD, field="contact_point")
+
+
+def _contact_validate(
+    *, case, channel, contact_point, answered_by, outcome, duration_seconds, direction, at, actor=None
+) -> None:
     _choice_check(channel, Channel, CONTACT_CHANNEL_UNKNOWN, "channel")
     _choice_check(direction, Direction, CONTACT_DIRECTION_UNKNOWN, "direction")
     _choice_check(answered_by, AnsweredBy, CONTACT_ANSWERED_BY_UNKNOWN, "answered_by")
@@ -174,6 +186,7 @@ def _contact_validate(*, case, channel, contact_point, answered_by, outcome, dur
                 ),
                 field="contact_point",
             )
+        _agency_point_check(case=case, actor=actor, contact_point=contact_point)
     if outcome == Outcome.MESSAGE_SENT and channel not in MESSAGE_CHANNELS:
         raise CollectionError(CONTACT_MESSAGE_SENT_ONLY_FOR_MESSAGES, field="outcome")
     if outcome not in OUTCOMES_BY_ANSWER[answered_by]:
@@ -244,6 +257,7 @@ def contact_log(
         duration_seconds=duration_seconds,
         direction=direction,
         at=at,
+        actor=actor,
     )
     # One writer at a time per borrower: the guard's counts and this contact are one step.
     Borrower.objects.select_for_update().filter(pk=case.borrower_id).values_list("pk").first()
@@ -466,6 +480,18 @@ def hardship_record(
 # --- Revealing a masked detail -------------------------------------------------------------
 
 
+def _agency_reveal_check(*, case: Case, field: str, actor, contact_point: ContactPoint | None) -> None:
+    """An agency user: never the national id; a contact point only of a kind their contract shows."""
+    from collection.agencies import portal
+
+    if not portal.is_agency_user(actor):
+        return
+    if field == "national_id":
+        raise CollectionError(REVEAL_NATIONAL_ID_AGENCY)
+    if portal.contact_point_withheld(actor, case, contact_point):
+        raise CollectionError(CONTACT_POINT_WITHHELD)
+
+
 @transaction.atomic
 def contact_detail_reveal(*, case: Case, field: str, actor, contact_point: ContactPoint | None = None) -> str:
     """
@@ -478,6 +504,7 @@ def contact_detail_reveal(*, case: Case, field: str, actor, contact_point: Conta
         raise CollectionError(REVEAL_FIELD_UNKNOWN)
     if field != "national_id" and (contact_point is None or contact_point.borrower_id != case.borrower_id):
         raise CollectionError(CONTACT_POINT_NOT_THE_BORROWERS)
+    _agency_reveal_check(case=case, field=field, actor=actor, contact_point=contact_point)
     try:
         value, data = revealed_value(
             borrower=case.borrower, national_id=field == "national_id", actor=actor, contact_point=contact_point

@@ -106,7 +106,7 @@ def _form_action(request, case: Case, name: str, form, message, perform):
 @require_POST
 def case_contact_log(request, pk):
     case = reads.case_page_get(request.user, pk)
-    points = reads.case_contact_points(case)
+    points = reads.case_contact_points(case, request.user)
     form = ContactLogForm(request.POST, contact_points=points)
     if form.is_valid():
         data = form.cleaned_data

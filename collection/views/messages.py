@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import Capability, capability_required, user_can
 from accounts.signing import signature_valid
+from collection.agencies.portal import MESSAGE_CHANNEL_WITHHELD, message_channel_withheld
 from collection.compliance import ContactRefused
 from collection.errors import CollectionError
 from collection.messaging.codes import failure_text, suppression_text
@@ -45,6 +46,7 @@ from collection.messaging.variables import MESSAGE_FILTERS, MESSAGE_VARIABLES
 from collection.models import (
     MESSAGE_CHANNELS,
     Case,
+    Channel,
     DeliveryCallbackReceipt,
     MessageKind,
     MessageOrigin,
@@ -201,7 +203,9 @@ def case_messages_section(request, case) -> dict | None:
 
     rows = []
     for message in case_messages(case):
-        if message.channel == "sms":
+        if message_channel_withheld(request.user, case, message.channel):
+            recipient = ""  # an agency whose contract withholds it sees no recipient (collection/agencies/portal.py)
+        elif message.channel == "sms":
             recipient = mask_phone(message.recipient)
         elif message.channel == "email":
             recipient = mask_email(message.recipient)
@@ -237,6 +241,10 @@ def case_message_send(request, pk):
         return redirect("collection:case_detail", pk=case.pk)
     data = form.cleaned_data
     kind, channel = MessageKind(data["kind"]), data["channel"]
+    if message_channel_withheld(request.user, case, channel):
+        label = str(Channel(channel).label).lower()
+        messages.error(request, MESSAGE_CHANNEL_WITHHELD.format(channel=label))
+        return redirect("collection:case_detail", pk=case.pk)
     try:
         message = message_queue(
             idempotency_key=data["idempotency_key"],

@@ -9,6 +9,7 @@ agent's visit is a 404.
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import LazyPaginator, RequestConfig
 
 from accounts.permissions import Capability, capability_required
+from collection.agencies.portal import contact_field_shown
 from collection.errors import CollectionError
 from collection.forms import VisitDayForm, VisitRejectForm, VisitReportForm, VisitRequestForm, VisitScheduleForm
-from collection.models import VisitStatus
+from collection.models import AgencyField, VisitStatus
 from collection.selectors.cases import case_with_borrower_get
 from collection.selectors.visits import (
     agent_day_visits,
@@ -49,6 +51,9 @@ LIST_STATUSES = {"requested": VisitStatus.REQUESTED, "scheduled": VisitStatus.SC
 @require_http_methods(["GET", "POST"])
 def visit_request(request, pk):
     case = case_with_borrower_get(request.user, pk)
+    # An agency whose contract withholds the borrower's addresses requests no visit (they would be listed).
+    if not contact_field_shown(request.user, case, AgencyField.ADDRESS):
+        raise PermissionDenied
     borrower = case.borrower
     if request.method == "POST":
         form = VisitRequestForm(request.POST, borrower=borrower)

@@ -24,7 +24,7 @@ EXPECTED_NAVIGATION = {
     Role.TEAM_LEAD: TEAM_LEAD_NAVIGATION,
     Role.LEGAL_OFFICER: {"home", "borrowers", "legal", "letter_templates"},
     Role.MANAGER: TEAM_LEAD_NAVIGATION | {"audit", "portfolios", "refusal_report", "legal", "letter_templates"},
-    Role.AGENCY_AGENT: {"home"},
+    Role.AGENCY_AGENT: {"home", "agency_queue"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios", "refusal_report"},
 }
 # The automation's pages (issue 12) share one entry, "Automation", which lists them.
@@ -92,7 +92,12 @@ def test_the_automation_entry_lists_the_pages_each_role_may_use(client, user_of_
 
 
 @pytest.mark.parametrize(
-    ("role", "landing"), [(Role.COLLECTOR, "collection:my_queue"), (Role.FIELD_AGENT, "collection:visit_day")]
+    ("role", "landing"),
+    [
+        (Role.COLLECTOR, "collection:my_queue"),
+        (Role.FIELD_AGENT, "collection:visit_day"),
+        (Role.AGENCY_AGENT, "collection:agency_queue"),
+    ],
 )
 def test_collectors_and_field_agents_land_on_their_work(client, user_of_role, role, landing):
     client.force_login(user_of_role(role))
