@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdminMixin
 from collection import compliance
 from collection.models import (
+    AgencyMember,
     Arrangement,
     ArrangementInstallment,
     Case,
@@ -221,3 +222,30 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind",)
     list_select_related = ("case", "actor")
     show_full_result_count = False
+
+
+# --- Agencies (issue 13) ---------------------------------------------------------------
+
+
+class AgencyMemberAdminForm(forms.ModelForm):
+    """Only users of the agency role work for an agency (an administrator gives the role first)."""
+
+    class Meta:
+        model = AgencyMember
+        fields = ("user", "agency", "is_supervisor")
+
+    def __init__(self, *args, **kwargs):
+        from accounts.roles import Role
+
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].queryset = self.fields["user"].queryset.filter(role=Role.AGENCY_AGENT)
+
+
+@admin.register(AgencyMember)
+class AgencyMemberAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = AgencyMemberAdminForm
+    list_display = ("user", "agency", "is_supervisor")
+    list_filter = ("agency", "is_supervisor")
+    list_select_related = ("user", "agency")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "agency__name", "agency__code")

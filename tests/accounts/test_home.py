@@ -42,6 +42,10 @@ AUTOMATION_PAGES = {
     },
     Role.ADMIN: {"nightly_runs"},
 }
+# The agencies' pages (issue 13) share one entry, "Agencies", which lists them: at least part B's, plus those
+# the other parts register (placements, statements, files).
+EXPECTED_NAVIGATION[Role.MANAGER] |= {"agencies"}
+AGENCIES_PAGES = {Role.MANAGER: {"agency_list"}}
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
@@ -89,6 +93,26 @@ def test_the_automation_entry_lists_the_pages_each_role_may_use(client, user_of_
         assert f'href="{url}"' in response.text
         assert client.get(url).status_code == 200  # every page it lists opens for this role
     assert '<a href="/automation/" data-nav="automation" aria-current="page">' in response.text
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_agencies_entry_lists_the_pages_each_role_may_use(client, user_of_role, role):
+    from accounts.navigation import nav_group_items_for
+
+    user = user_of_role(role)
+    client.force_login(user)
+    response = client.get(reverse("collection:agencies_hub"))
+    pages = AGENCIES_PAGES.get(role, set())
+    if not pages:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    links = {item["key"]: item["url"] for item in nav_group_items_for(user, "agencies")}
+    assert set(links) >= pages
+    for url in links.values():
+        assert f'href="{url}"' in response.text
+        assert client.get(url).status_code == 200  # every page it lists opens for this role
+    assert '<a href="/agencies/" data-nav="agencies" aria-current="page">' in response.text
 
 
 @pytest.mark.parametrize(
