@@ -9,6 +9,7 @@ a message, a redirect.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.navigation import nav_group_items_for
 from accounts.permissions import Capability, capability_required, user_can
 from collection.agencies import selectors
+from collection.agencies.performance import WEEKS, agencies_compare, batch_figures, batches_compare
 from collection.agencies.services import (
     agencies_evaluation_due,
     agency_save,
@@ -36,6 +38,7 @@ from collection.forms.agencies import (
     tier_initial,
 )
 from collection.models import Agency, AgencyContract, AgencyStatus, TierBasis
+from documents.exports import csv_response
 from lending.services import lender_today
 
 MANAGE = Capability.MANAGE_AGENCIES
@@ -221,6 +224,93 @@ def contract_edit(request, pk, contract_pk):
     return _contract_page(request, agency, get_object_or_404(AgencyContract, pk=contract_pk, agency=agency))
 
 
+# --- Performance --------------------------------------------------------------------------------
+
+
+def _agency_chosen(request) -> Agency | None:
+    value = request.GET.get("agency", "")
+    return Agency.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+@require_GET
+@capability_required(MANAGE)
+def agency_performance(request):
+    today = lender_today()
+    chosen = _agency_chosen(request)
+    figures = batch_figures(today=today)
+    return render(
+        request,
+        "collection/agencies/performance/performance.html",
+        {
+            "today": today,
+            "weeks": WEEKS,
+            "agency_rows": agencies_compare(today=today, figures=figures),
+            "batch_rows": batches_compare(today=today, agency=chosen, figures=figures),
+            "chosen": chosen,
+            "agencies": Agency.objects.order_by("name", "id"),
+            "batch_links": _url_or_none("collection:placement_batch_detail", 0) is not None,
+        },
+    )
+
+
+def _figure_cells(figures) -> list:
+    return [
+        figures.cases,
+        figures.active,
+        figures.balance,
+        figures.collected,
+        figures.liquidation,
+        *(rate for _weeks, rate in figures.liquidation_by_week),
+        figures.contacts,
+        figures.rpc_rate,
+        figures.promises_due,
+        figures.promise_kept_rate,
+        figures.complaints,
+        figures.refusals,
+    ]
+
+
+def _figure_header() -> list[str]:
+    return [
+        str(_("Cases placed")),
+        str(_("Still placed")),
+        str(_("Balance placed")),
+        str(_("Collected")),
+        str(_("Liquidation rate")),
+        *(str(_("Liquidation at week %(weeks)s") % {"weeks": weeks}) for weeks in WEEKS),
+        str(_("Contacts")),
+        str(_("Right-party-contact rate")),
+        str(_("Promises due")),
+        str(_("Promise-kept rate")),
+        str(_("Complaints")),
+        str(_("Compliance refusals")),
+    ]
+
+
+@require_GET
+@capability_required(MANAGE)
+def agency_performance_csv(request, table):
+    if table not in ("agencies", "batches"):
+        raise Http404
+    today = lender_today()
+    if table == "agencies":
+        header = [str(_("Agency")), str(_("Code")), str(_("Status")), str(_("Currency")), *_figure_header()]
+        rows = [
+            [row["agency"].name, row["agency"].code, row["agency"].get_status_display(), row["currency"]]
+            + _figure_cells(row["figures"])
+            for row in agencies_compare(today=today)
+        ]
+    else:
+        chosen = _agency_chosen(request)
+        header = [str(_("Batch")), str(_("Agency")), str(_("Placed on")), str(_("Currency")), *_figure_header()]
+        rows = [
+            [row["batch"].number, row["batch"].agency.name, row["batch"].placed_on.isoformat(), row["batch"].currency]
+            + _figure_cells(row["figures"])
+            for row in batches_compare(today=today, agency=chosen)
+        ]
+    return csv_response(rows, header=header, filename=f"agency-performance-{table}-{today.isoformat()}.csv")
+
+
 urlpatterns = [
     path("agencies/", agencies_hub, name="agencies_hub"),
     path("agencies/all/", agency_list, name="agency_list"),
@@ -232,4 +322,10 @@ urlpatterns = [
     path("agencies/all/<int:pk>/members/", agency_member_link, name="agency_member_link"),
     path("agencies/all/<int:pk>/contracts/new/", contract_new, name="contract_new"),
     path("agencies/all/<int:pk>/contracts/<int:contract_pk>/", contract_edit, name="contract_edit"),
+    path("agencies/performance/", agency_performance, name="agency_performance"),
+    path(
+        "agencies/performance/<str:table>.csv",
+        agency_performance_csv,
+        name="agency_performance_csv",
+    ),
 ]

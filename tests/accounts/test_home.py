@@ -45,7 +45,7 @@ AUTOMATION_PAGES = {
 # The agencies' pages (issue 13) share one entry, "Agencies", which lists them: at least part B's, plus those
 # the other parts register (placements, statements, files).
 EXPECTED_NAVIGATION[Role.MANAGER] |= {"agencies"}
-AGENCIES_PAGES = {Role.MANAGER: {"agency_list"}}
+AGENCIES_PAGES = {Role.MANAGER: {"agency_list", "agency_performance"}}
 
 INTRO_WORDS = {
     Role.COLLECTOR: "You work overdue cases",
