@@ -48,6 +48,11 @@ COUNT_LABELS = {
 }
 
 
+def cents(total) -> Decimal:
+    """A sum from the database to the cent (SQLite adds decimals as floats: 0.00999999999999979 is 0.01)."""
+    return Decimal(total or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def commission_of(amount: Decimal, rate: Decimal) -> Decimal:
     """The commission on `amount` at `rate`, rounded half-up to the cent."""
     return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -253,8 +258,8 @@ def batch_collected(batch) -> dict:
         clawbacks=Count("id", filter=Q(kind=CommissionKind.CLAWBACK)),
     )
     return {
-        "collected": totals["collected"] or Decimal("0.00"),
-        "commission": totals["commission"] or Decimal("0.00"),
+        "collected": cents(totals["collected"]),
+        "commission": cents(totals["commission"]),
         "payments": totals["payments"],
         "clawbacks": totals["clawbacks"],
         "currency": batch.currency,
