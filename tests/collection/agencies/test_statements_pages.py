@@ -318,3 +318,11 @@ def test_the_managers_navigation_has_the_statements_in_the_agencies_group(manage
 
     assert "statements" in managers
     assert "statements" not in agencys
+
+
+def test_the_supervisors_team_page_links_to_their_statements(client, supervisor):
+    client.force_login(supervisor)
+
+    body = client.get(reverse("collection:agency_team")).content.decode()
+
+    assert f'href="{reverse("collection:agency_statement_list")}"' in body
