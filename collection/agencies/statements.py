@@ -347,20 +347,24 @@ def _statement_sentence(verb):
 
 def register() -> None:
     """The statements' pages in the navigation (managers' Agencies group) and their audit sentences."""
+    from accounts import navigation
     from accounts.audit_text import audit_sentence_register
     from accounts.navigation import NavItem, nav_register
 
-    nav_register(
-        NavItem(
-            "statements",
-            _("Commission statements"),
-            "collection:statement_list",
-            Capability.MANAGE_AGENCIES,
-            order=74,
-            group="agencies",
-            description=_("Each agency's monthly commission: generate, check every payment, approve; PDF and CSV."),
+    # Under the Agencies entry only (services.register, called before this, adds the group): without
+    # the group the item would stand in the bar itself.
+    if "agencies" in navigation._groups:
+        nav_register(
+            NavItem(
+                "statements",
+                _("Commission statements"),
+                "collection:statement_list",
+                Capability.MANAGE_AGENCIES,
+                order=74,
+                group="agencies",
+                description=_("Each agency's monthly commission: generate, check every payment, approve; PDF and CSV."),
+            )
         )
-    )
     audit_sentence_register(
         AUDIT_GENERATED,
         _statement_sentence(_("Commission statement %(number)s generated: %(lines)s lines, %(total)s due")),
