@@ -362,7 +362,9 @@ def register() -> None:
                 Capability.MANAGE_AGENCIES,
                 order=74,
                 group="agencies",
-                description=_("Each agency's monthly commission: generate, check every payment, approve; PDF and CSV."),
+                description=_(
+                    "The monthly commission of each agency: generate, check every payment, approve; PDF and CSV."
+                ),
             )
         )
     audit_sentence_register(
