@@ -50,7 +50,7 @@ CODES = {
         "installment_partly_paid",
         "installment_missed",
     ),
-    EventKind.STAGE: ("stage_changed",),
+    EventKind.STAGE: ("stage_changed", "placed", "recalled"),
     EventKind.ACCOUNT: ("account_joined", "account_left", "account_left_closed"),
     EventKind.ASSIGNMENT: ("assigned",),
     EventKind.VISIT: ("visit_requested", "visit_scheduled", "visit_rejected", "visit_reported"),
@@ -206,3 +206,35 @@ def visit_changed(visit, action: str, **facts) -> EventFacts:
     """A field visit requested, scheduled (or moved), rejected or reported; `facts` are the action's own."""
     data = {"action": action, "visit": visit.pk, "status": visit.status, **facts}
     return EventFacts(EventKind.VISIT, VISIT_ACTION_CODES.get(action, "visit_reported"), data)
+
+
+def case_placed(*, agency, batch) -> EventFacts:
+    """
+    The case placed with an agency (collection/agencies/placement.py writes it
+    in SQL, with "from": the stage it left). The agency's name is kept: the line
+    reads the same after the agency is renamed or gone.
+    """
+    data = {
+        "agency": agency.pk,
+        "agency_code": agency.code,
+        "agency_name": agency.name,
+        "batch": batch.pk,
+        "batch_number": batch.number,
+        "recall_due_on": batch.recall_due_on.isoformat(),
+    }
+    return EventFacts(EventKind.STAGE, "placed", data)
+
+
+def case_recalled(
+    *, agency_id: int, agency_code: str, agency_name: str, batch_id: int, batch_number: str, reason: str
+) -> EventFacts:
+    """The case recalled from its agency (a RecallReason code); written in SQL with "to": the stage it returns to."""
+    data = {
+        "agency": agency_id,
+        "agency_code": agency_code,
+        "agency_name": agency_name,
+        "batch": batch_id,
+        "batch_number": batch_number,
+        "reason": str(reason),
+    }
+    return EventFacts(EventKind.STAGE, "recalled", data)

@@ -36,6 +36,7 @@ from collection.models import (
     LatenessReason,
     MessageKind,
     Outcome,
+    RecallReason,
     Stage,
 )
 from lending.models import ContactPoint
@@ -192,6 +193,23 @@ def _stage_text(data: dict) -> str:
     return _("Stage: %(from)s → %(to)s") % {"from": Stage(data["from"]).label, "to": to}
 
 
+def _placed_text(data: dict) -> str:
+    return _("Placed with %(agency)s (batch %(batch)s), recall due %(date)s") % {
+        "agency": data["agency_name"],
+        "batch": data["batch_number"],
+        "date": short_date(data["recall_due_on"]),
+    }
+
+
+def _recalled_text(data: dict) -> str:
+    reason = data.get("reason", "")
+    return _("Recalled from %(agency)s (batch %(batch)s): %(reason)s") % {
+        "agency": data["agency_name"],
+        "batch": data["batch_number"],
+        "reason": RecallReason(reason).label if reason in RecallReason.values else reason,
+    }
+
+
 def _account_text(template):
     def render(data: dict) -> str:
         return template % {"account": data["account"], "days": data.get("days_past_due", "")}
@@ -325,6 +343,8 @@ EVENT_TEXT = {
         gettext_lazy("Installment %(number)s of the arrangement missed: %(amount)s were due %(date)s")
     ),
     "stage_changed": _stage_text,
+    "placed": _placed_text,
+    "recalled": _recalled_text,
     "account_joined": _account_text(gettext_lazy("Account %(account)s joined the case (%(days)s days past due)")),
     "account_left": _account_text(gettext_lazy("Account %(account)s left the case: nothing past due")),
     "account_left_closed": _account_text(gettext_lazy("Account %(account)s left the case: the case closed")),

@@ -413,6 +413,11 @@ def hold_place(
     event_record(case=case, facts=facts, actor=actor, notes=reason)
     audit_record(action="collection.hold.placed", target=case, actor=actor, data=facts.data)
     case_status_refresh(case=case, actor=actor)
+    # A dispute, a hardship review, a death or a bankruptcy takes the case back from its agency at once.
+    from collection.agencies.recall import FORCED_RECALL_HOLDS, case_recall
+
+    if kind in FORCED_RECALL_HOLDS:
+        case_recall(case=case, reason=kind, actor=actor)
     return hold
 
 

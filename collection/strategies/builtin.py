@@ -29,6 +29,7 @@ from collection.models import (
     OutboundMessage,
     Stage,
     StageChange,
+    StepOutcome,
 )
 from collection.strategies.actions import (
     ParamSpec,
@@ -92,7 +93,9 @@ def _batch_cases(step, *, on, now):
     """The cases of this run's batch of the step: those whose StepExecution it just wrote (a subquery, not a list)."""
     from collection.strategies.engine import step_executions_of_run
 
-    return Case.objects.filter(pk__in=step_executions_of_run(step, on=on, now=now).values("case_id"))
+    # Only those the engine left to act on (a case placed with an agency was skipped before: engine.py).
+    executions = step_executions_of_run(step, on=on, now=now).filter(outcome=StepOutcome.DONE)
+    return Case.objects.filter(pk__in=executions.values("case_id"))
 
 
 def send_message_run(*, case_ids, step, on, now) -> dict:

@@ -53,6 +53,7 @@ from collection.models import (
     CaseEvent,
     CaseStatus,
     CaseStrategy,
+    Stage,
     StageChange,
     StepExecution,
     StepOutcome,
@@ -60,7 +61,7 @@ from collection.models import (
     StrategyStep,
     StrategyVersion,
 )
-from collection.strategies.actions import StepResult, action_get, failed
+from collection.strategies.actions import StepResult, action_get, failed, skipped
 from lending.sql import chunks
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ PAUSES = {
 }
 STEP_DONE_CODE = "strategy_step_done"
 STEP_REFUSED_CODE = "strategy_step_refused"
+# A case placed with an agency is the agency's to work: the lender's own steps skip it (the result
+# code says so), but for these, which the placement allows (collection/agencies/).
+PLACED_CASE_ACTIONS = frozenset({"place_with_agency", "refer_to_legal", "freeze_credit_line", "cut_credit_line"})
+PLACED_SKIP_CODE = "placed_with_agency"
 
 
 def _open_states():
@@ -218,6 +223,16 @@ def _action_run(step: StrategyStep, case_ids: list[int], *, on, now) -> dict[int
         return {case_id: failed("action_error") for case_id in case_ids}
 
 
+def _placed_skips(step: StrategyStep, case_ids: list[int]) -> dict[int, StepResult]:
+    """The claimed cases in the agency stage, skipped, unless the step's action is one a placed case takes."""
+    if step.action in PLACED_CASE_ACTIONS:
+        return {}
+    placed = []
+    for chunk in chunks(case_ids):
+        placed += Case.objects.filter(pk__in=chunk, stage=Stage.AGENCY).values_list("pk", flat=True)
+    return {case_id: skipped(PLACED_SKIP_CODE) for case_id in placed}
+
+
 def _results_write(step: StrategyStep, results: dict[int, StepResult], *, on) -> None:
     grouped = defaultdict(list)
     for case_id, result in results.items():
@@ -290,10 +305,15 @@ def version_run(steps: list[StrategyStep], *, on: datetime.date, now) -> dict[in
 def step_finish(step: StrategyStep, claimed: list[int], *, on: datetime.date, now) -> dict[str, int]:
     """The action for the step's batch, the outcomes, the timeline lines, the cases moved on: the counts."""
     with transaction.atomic():
-        claimed_set = set(claimed)
-        results = _action_run(step, claimed, on=on, now=now)
-        results = {case_id: result for case_id, result in results.items() if case_id in claimed_set}
+        # Written first: an action reading its batch in SQL takes only the executions still "done".
+        skips = _placed_skips(step, claimed)
+        _results_write(step, skips, on=on)
+        acting = [case_id for case_id in claimed if case_id not in skips]
+        acting_set = set(acting)
+        results = _action_run(step, acting, on=on, now=now) if acting else {}
+        results = {case_id: result for case_id, result in results.items() if case_id in acting_set}
         _results_write(step, results, on=on)
+        results.update(skips)
         _events_write(step, on=on, now=now)
         CaseStrategy.objects.filter(
             case_id__in=step_executions_of_run(step, on=on, now=now).values("case_id"),

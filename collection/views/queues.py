@@ -108,6 +108,8 @@ class QueueView(CapabilityRequiredMixin, SingleTableMixin, FilterView):
         context["quick_filters"] = QUICK_FILTERS
         if self.can_reassign:
             context["reassign_form"] = BulkReassignForm(user=self.request.user)
+            # A manager places the ticked cases with an agency (collection/views/placements.py).
+            context["can_place"] = self.queue is TEAM_QUEUE and user_can(self.request.user, Capability.MANAGE_AGENCIES)
         return context
 
     def render_to_response(self, context, **response_kwargs):

@@ -332,6 +332,12 @@ def case_refer(*, case: Case, actor, note: str = "", today: datetime.date | None
             raise LitigationError(CHECKS_FAILED % {"checks": "; ".join(failed)})
         currency = items[0].facts["currency"]
         note = (note or "").strip()
+        if case.stage == Stage.AGENCY:
+            # Recalled from its agency first: the file remembers the stage the case returns to if rejected.
+            from collection.agencies.recall import case_recall
+            from collection.models import RecallReason
+
+            case_recall(case=case, reason=RecallReason.LEGAL, actor=actor)
         try:
             with transaction.atomic():
                 file = LitigationFile.objects.create(
