@@ -43,9 +43,13 @@ from collection.models import (
 from collection.services.next_case import next_case_take
 from collection.timeline import event_text
 from lending.services import lender_today
+from tests.collection.agencies import placement_fixtures
 from tests.collection.agencies.factories import AgencyContractFactory, AgencyFactory, placed_case
 from tests.collection.factories import HoldFactory
 from tests.lending.factories import CreditProductFactory
+
+# The shared fixtures (tests/collection/agencies/placement_fixtures.py).
+agency, cases_of, contract = placement_fixtures.agency, placement_fixtures.cases_of, placement_fixtures.contract
 
 pytestmark = pytest.mark.django_db
 

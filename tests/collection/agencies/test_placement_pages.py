@@ -25,7 +25,11 @@ from collection.models import (
 )
 from lending.models import Payment
 from lending.services import lender_today
+from tests.collection.agencies import placement_fixtures
 from tests.collection.agencies.factories import AgencyContractFactory, AgencyFactory, agency_user
+
+# The shared fixtures (tests/collection/agencies/placement_fixtures.py).
+agency, cases_of, contract = placement_fixtures.agency, placement_fixtures.cases_of, placement_fixtures.contract
 
 pytestmark = pytest.mark.django_db
 

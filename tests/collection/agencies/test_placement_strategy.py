@@ -18,9 +18,13 @@ from collection.models import (
 from collection.strategies import strategies_nightly
 from collection.strategies.actions import action_get, params_validate, result_text
 from collection.strategies.texts import step_label
+from tests.collection.agencies import placement_fixtures
 from tests.collection.agencies.factories import AgencyContractFactory, placed_case
 from tests.collection.factories import case_in_arrears
 from tests.collection.strategies.factories import SMS_DEMAND, segment_make, step, strategy_make
+
+# The shared fixtures (tests/collection/agencies/placement_fixtures.py).
+agency, cases_of, contract = placement_fixtures.agency, placement_fixtures.cases_of, placement_fixtures.contract
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("morning")]
 

@@ -36,8 +36,12 @@ from collection.selectors.cases import cases_visible_to
 from collection.services.contacts import hardship_record, hold_place
 from collection.timeline import event_text
 from lending.services import lender_today
+from tests.collection.agencies import placement_fixtures
 from tests.collection.agencies.factories import agency_user
 from tests.collection.conftest import call_logged
+
+# The shared fixtures (tests/collection/agencies/placement_fixtures.py).
+agency, cases_of, contract = placement_fixtures.agency, placement_fixtures.cases_of, placement_fixtures.contract
 
 pytestmark = pytest.mark.django_db
 

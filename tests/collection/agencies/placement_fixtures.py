@@ -1,4 +1,8 @@
-"""What the placement and recall tests share: an agency with a contract in force, and cases of team A's collector."""
+"""
+What the placement and recall tests share (imported by each: a conftest here
+would be every part's): an agency with a contract in force, and cases of team
+A's collector.
+"""
 
 import pytest
 
