@@ -57,8 +57,10 @@ class AllocationPlan:
 def performance_weights(agencies: list[Agency]) -> dict[int, Decimal]:
     """
     Each agency's weight by its liquidation rate (part B's
-    `agency_liquidation_rates`): an agency without a rate yet weighs as the
-    average of the others; without any rate (or the function), all weigh alike.
+    `agency_liquidation_rates`): the better rate gets more. An agency without
+    a rate yet weighs as the average of the others, and none weighs less than
+    a tenth of the best (a newcomer at 0 still gets cases to be judged on);
+    without any rate (or the function), all weigh alike.
     """
     equal = {agency.pk: Decimal(1) for agency in agencies}
     try:
@@ -70,10 +72,11 @@ def performance_weights(agencies: list[Agency]) -> dict[int, Decimal]:
     except Exception:  # the comparison is only advice here: placing goes on with equal shares
         return equal
     known = {pk: Decimal(str(rate)) for pk, rate in rates.items() if rate is not None and pk in equal}
-    if not known or sum(known.values()) <= 0:
+    best = max(known.values(), default=Decimal(0))
+    if best <= 0:
         return equal
     average = sum(known.values()) / len(known)
-    return {pk: max(known.get(pk, average), Decimal(0)) for pk in equal}
+    return {pk: max(known.get(pk, average), best / 10) for pk in equal}
 
 
 def allocation_plan(

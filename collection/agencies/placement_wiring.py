@@ -130,6 +130,7 @@ def _recalled_sentence(event) -> str:
 
 
 def placement_register() -> None:
+    from accounts import navigation
     from accounts.audit_text import audit_sentence_register
     from accounts.navigation import NavItem, nav_register
     from accounts.permissions import Capability
@@ -139,19 +140,22 @@ def placement_register() -> None:
     from collection.queue_links import QueueLink, queue_link_register
     from collection.views.placements import case_placement_section
 
-    nav_register(
-        NavItem(
-            "placements",
-            gettext_lazy("Placements"),
-            "collection:placement_batch_list",
-            Capability.MANAGE_AGENCIES,
-            order=20,
-            group="agencies",
-            description=gettext_lazy(
-                "The batches of cases placed with agencies: what each holds, what came back, what was collected."
-            ),
+    # In the "Agencies" group part B registers first (collection/agencies/services.py); without it the
+    # item would stand in the bar on its own, so until then the pages are reached by their URL.
+    if "agencies" in navigation._groups:
+        nav_register(
+            NavItem(
+                "placements",
+                gettext_lazy("Placements"),
+                "collection:placement_batch_list",
+                Capability.MANAGE_AGENCIES,
+                order=20,
+                group="agencies",
+                description=gettext_lazy(
+                    "The batches of cases placed with agencies: what each holds, what came back, what was collected."
+                ),
+            )
         )
-    )
     case_section_register(
         CaseSection("placement", "collection/agencies/placements/_case_section.html", case_placement_section, order=15)
     )
