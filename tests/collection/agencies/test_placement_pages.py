@@ -223,3 +223,10 @@ def test_only_managers_open_the_placement_pages(client, user_of_role, role, case
         == 403
     )
     assert client.post(NEW, {"case": [case.pk]}).status_code == 403
+
+
+def test_the_agencies_page_lists_the_placements(client, manager):
+    from accounts.navigation import nav_group_items_for
+
+    links = {item["key"]: item["url"] for item in nav_group_items_for(manager, "agencies")}
+    assert links["placements"] == BATCHES
