@@ -443,3 +443,15 @@ PAYMENTS = Schema(
 SCHEMAS: dict[str, Schema] = {
     schema.kind: schema for schema in (BORROWERS, CONTACT_POINTS, ACCOUNTS, INSTALLMENTS, PAYMENTS)
 }
+
+
+def schema_register(kind: str, schema: Schema) -> None:
+    """
+    A kind of import another app defines (collection's agency return file):
+    its format, read by the same pipeline, preview and error report. Lending
+    does not import that app; the app calls this when it starts (with
+    `handler_register` in lending.intake.upsert). Registering again replaces.
+    """
+    if kind not in ImportBatch.Kind.values or schema.kind != kind:
+        raise ValueError(kind)
+    SCHEMAS[kind] = schema

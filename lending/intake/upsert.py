@@ -499,3 +499,10 @@ HANDLERS: dict[str, type[Handler]] = {
     handler.kind: handler
     for handler in (BorrowerHandler, ContactPointHandler, AccountHandler, InstallmentHandler, PaymentHandler)
 }
+
+
+def handler_register(kind: str, handler_class: type[Handler]) -> None:
+    """The handler of a kind another app registered with `schema_register` (lending.intake.schema)."""
+    if kind not in SCHEMAS or handler_class.kind != kind:
+        raise ValueError(kind)
+    HANDLERS[kind] = handler_class
