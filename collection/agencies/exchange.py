@@ -15,7 +15,7 @@ lending's intake) and exchange_claims.py (claimed payments matched against
 real ones).
 """
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -152,6 +152,18 @@ def placement_file_rows(batch: PlacementBatch):
     return placement_file_header(batch), rows()
 
 
+def batches_for_exchange(agency_id: int | None):
+    """The placement batches whose files may be taken: one agency's, or every agency's (None)."""
+    batches = PlacementBatch.objects.select_related("contract", "agency")
+    return batches if agency_id is None else batches.filter(agency_id=agency_id)
+
+
+def batches_with_active_counts(agency_id: int | None):
+    """batches_for_exchange, each with `active_count` (the rows its placement file has now)."""
+    active = Count("placements", filter=Q(placements__status=PlacementStatus.ACTIVE))
+    return batches_for_exchange(agency_id).annotate(active_count=active).order_by("-placed_on", "-id")
+
+
 def placement_file_response(batch: PlacementBatch, fmt: str, *, actor=None):
     """
     The placement file as a download (`fmt` "csv" or "xlsx"; ValueError otherwise),
@@ -191,8 +203,25 @@ def _downloaded_sentence(event) -> str:
 def register() -> None:
     """The return file's format and handler with lending's intake; the nightly claims match; the audit sentences."""
     from accounts.audit_text import audit_sentence_register
+    from accounts.navigation import NavItem, nav_register
+    from accounts.permissions import Capability
     from collection.agencies import exchange_claims, exchange_returns
 
+    # The agency's supervisor reaches the page from the portal's tabs (a bar entry cannot tell supervisors apart).
+    nav_register(
+        NavItem(
+            "agency_files",
+            _("Agency files"),
+            "collection:agency_file_list",
+            Capability.MANAGE_AGENCIES,
+            order=74,
+            group="agencies",
+            description=_(
+                "Placement files taken by agencies with their own systems, the return files they sent, "
+                "and the payments they claim, matched to real payments or not"
+            ),
+        )
+    )
     audit_sentence_register("collection.placement_file.downloaded", _downloaded_sentence)
     exchange_returns.register()
     exchange_claims.register()

@@ -20,6 +20,7 @@ idempotent: a matched claim is left alone, a payment matches one claim at most
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,6 +103,15 @@ def claims_match(*, claims=None) -> int:
     for claim in pending.select_related("placement").order_by("paid_on", "id").iterator(chunk_size=500):
         matched += _claim_match(claim, now)
     return matched
+
+
+def claims_for(agency_id: int | None):
+    """The claims of one agency (every agency's: None), unmatched first, latest first."""
+    claims = ClaimedPayment.objects.select_related("agency", "placement__case", "matched_payment")
+    if agency_id is not None:
+        claims = claims.filter(agency_id=agency_id)
+    unmatched_first = Case(When(status=ClaimStatus.UNMATCHED, then=0), default=1)
+    return claims.order_by(unmatched_first, "-paid_on", "-id")
 
 
 def claims_nightly_step(on: datetime.date) -> dict:

@@ -325,6 +325,9 @@ class AgencyReturnHandler(Handler):
         """The row's record, through the services (CollectionError when one refuses it)."""
         values = parsed.values
         placement = parsed.refs["placement"]
+        # An earlier row of the file may have recalled it (a dispute said on a call holds the case).
+        if not Placement.objects.filter(pk=placement.pk, status=PlacementStatus.ACTIVE).exists():
+            raise CollectionError(NOT_PLACED_WITH_YOUR_AGENCY, field="case_number")
         case = placement.case
         record_type = values["record_type"]
         if record_type == RecordType.ACTIVITY:

@@ -354,3 +354,40 @@ def test_the_file_is_read_as_any_intake_file(placement, supervisor):
     batch = upload(supervisor, "record_type,case_number,occurred_at,colour\n")
     assert batch.status == ImportBatch.Status.REJECTED
     assert "colour" in batch.message
+
+
+def test_docs_agencies_lists_the_return_files_columns_as_the_schema_defines_them():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.BASE_DIR) / "docs" / "agencies.md").read_text()
+    section = text.split("### The return file\n", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    documented = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| column")
+    ]
+    assert [(cells[0], cells[1] == "yes") for cells in documented] == [
+        (column.name, column.required) for column in exchange_returns.RETURNS.columns
+    ]
+
+
+def test_docs_agencies_lists_the_placement_files_columns():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from collection.agencies.exchange import ALWAYS_COLUMNS, FIELD_COLUMNS
+
+    text = (Path(settings.BASE_DIR) / "docs" / "agencies.md").read_text()
+    section = text.split("### The placement file\n", 1)[1].split("\n### ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith(("| column", "| detail"))
+    ]
+    always = [cells[0] for cells in rows if len(cells) == 2]
+    by_field = {cells[0]: tuple(name.strip() for name in cells[1].split(",")) for cells in rows if len(cells) == 3}
+    assert always == list(ALWAYS_COLUMNS)
+    assert by_field == {str(code): columns for code, columns in FIELD_COLUMNS.items()}
