@@ -225,3 +225,12 @@ def test_the_manager_finds_the_page_among_the_agencies_pages(manager):
 
     keys = {item["key"] for item in nav_group_items_for(manager, "agencies")}
     assert "agency_files" in keys
+
+
+def test_the_portal_leads_a_supervisor_to_the_page_and_a_plain_agent_not(client, ours, supervisor):
+    files_url = reverse("collection:agency_file_list")
+    client.force_login(supervisor)
+    for name in ("agency_queue", "agency_team"):
+        assert f'href="{files_url}"' in client.get(reverse(f"collection:{name}")).text
+    client.force_login(agency_user(ours.agency))
+    assert f'href="{files_url}"' not in client.get(reverse("collection:agency_queue")).text
