@@ -185,7 +185,8 @@ class AgencyReturnHandler(Handler):
         values = parsed.values
         record_type = values["record_type"]
         if record_type == RecordType.PAYMENT:
-            return (record_type, values.get("reference"))
+            # No reference: a bad row of its own (a value is required), not a repeat of another.
+            return (record_type, values.get("reference") or f"#{parsed.number}")
         if record_type == RecordType.PROMISE:
             return (record_type, values["case_number"].upper(), values.get("amount"), values.get("due_on"))
         return (
