@@ -20,6 +20,7 @@ from collection.models import (
     PlacementStatus,
     TierBasis,
 )
+from lending.models import Bucket
 
 
 def percent(rate) -> str:
@@ -34,6 +35,13 @@ def tier_label(tier, basis: str) -> str:
     if tier.max_days is None:
         return _("day %(start)s on") % {"start": tier.min_days}
     return _("days %(start)s–%(end)s") % {"start": tier.min_days, "end": tier.max_days}
+
+
+def _tier_order(tier, bucket_order: dict[str, int]) -> tuple:
+    """Day tiers by their first day; bucket tiers in the buckets' order, "any other bucket" last."""
+    if tier.min_days is not None:
+        return (0, tier.min_days)
+    return (1, bucket_order.get(tier.bucket, len(bucket_order)) if tier.bucket else len(bucket_order) + 1)
 
 
 # The agency page lists this many active placements (the batches' pages have them all).
@@ -78,6 +86,8 @@ def agency_page(agency: Agency, on: datetime.date) -> dict:
         ).order_by("-starts_on", "-id")
     )
     in_force = contracts_in_force([agency.pk], on).get(agency.pk)
+    codes = Bucket.objects.order_by("min_days").values_list("code", flat=True)
+    bucket_order = {code: index for index, code in enumerate(codes)}
     field_labels = dict(AgencyField.choices)
     contract_rows = [
         {
@@ -85,7 +95,7 @@ def agency_page(agency: Agency, on: datetime.date) -> dict:
             "in_force": in_force is not None and contract.pk == in_force.pk,
             "tiers": [
                 {"label": tier_label(tier, contract.tier_basis), "rate": percent(tier.rate)}
-                for tier in contract.tiers.all()
+                for tier in sorted(contract.tiers.all(), key=lambda tier: _tier_order(tier, bucket_order))
             ],
             "products": list(contract.products.all()),
             "fields": [field_labels.get(code, code) for code in contract.visible_fields or []],
