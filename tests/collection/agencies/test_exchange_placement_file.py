@@ -208,3 +208,18 @@ def test_the_download_reads_as_a_sentence_in_the_audit_trail(client, manager, pl
     csv_of(download(client, manager, placement.batch))
     event = AuditEvent.objects.get(action="collection.placement_file.downloaded")
     assert audit_text(event) == f"Placement file of batch {placement.batch.number} downloaded (CSV, 1 case)"
+
+
+def test_a_batch_placed_by_the_placement_service_gives_its_file(client, manager):
+    from collection.agencies.placement import cases_place
+    from tests.collection.factories import case_in_arrears
+
+    contract = AgencyContractFactory(visible_fields=[AgencyField.EMPLOYER])
+    cases = [case_in_arrears() for _ in range(3)]
+    batch = cases_place(case_ids=[case.pk for case in cases], agency=contract.agency, actor=manager)
+
+    header, *rows = csv_of(download(client, manager, batch))
+
+    assert header == [*ALWAYS_COLUMNS, "employer"]
+    assert sorted(row[1] for row in rows) == sorted(case.number for case in cases)
+    assert {row[0] for row in rows} == {batch.number}

@@ -391,3 +391,19 @@ def test_docs_agencies_lists_the_placement_files_columns():
     by_field = {cells[0]: tuple(name.strip() for name in cells[1].split(",")) for cells in rows if len(cells) == 3}
     assert always == list(ALWAYS_COLUMNS)
     assert by_field == {str(code): columns for code, columns in FIELD_COLUMNS.items()}
+
+
+def test_a_dispute_said_on_an_imported_call_recalls_the_case_and_its_later_rows_are_refused(placement, supervisor):
+    number, mobile = placement.case.number, mobile_of(placement)
+    rows = (
+        f"activity,{number},2026-11-09T10:00:00+08:00,call,{mobile},borrower,disputes,,,,the phone never arrived\n"
+        f"promise,{number},2026-11-09T10:05:00+08:00,,,,,300.00,2026-11-20,,\n"
+    )
+
+    batch = upload(supervisor, HEADER + rows, quarantine=True)
+
+    placement.refresh_from_db()
+    assert (placement.status, placement.recall_reason) == ("recalled", "dispute")
+    assert ContactAttempt.objects.filter(case=placement.case, outcome="disputes").count() == 1
+    assert errors_of(batch) == [(3, "case_number", str(exchange_returns.NOT_PLACED_WITH_YOUR_AGENCY))]
+    assert not PromiseToPay.objects.exists()
