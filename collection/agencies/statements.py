@@ -27,7 +27,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Capability, user_can
@@ -331,18 +331,33 @@ def statement_csv_rows(statement: CommissionStatement) -> tuple[list[str], objec
 # --- Start-up -------------------------------------------------------------------------
 
 
-def _statement_sentence(verb):
-    def sentence(event) -> str:
-        data = event.data
-        from accounts.templatetags.arrears import money
+def _statement_generated(event) -> str:
+    lines = event.data.get("lines", 0)
+    return ngettext(
+        "Commission statement %(number)s generated: %(lines)s line, %(total)s due",
+        "Commission statement %(number)s generated: %(lines)s lines, %(total)s due",
+        lines,
+    ) % _statement_facts(event)
 
-        return str(verb) % {
-            "number": event.target_repr,
-            "lines": data.get("lines", 0),
-            "total": money(data.get("total_due", "0"), data.get("currency", "")),
-        }
 
-    return sentence
+def _statement_approved(event) -> str:
+    lines = event.data.get("lines", 0)
+    return ngettext(
+        "Commission statement %(number)s approved: %(lines)s line, %(total)s due",
+        "Commission statement %(number)s approved: %(lines)s lines, %(total)s due",
+        lines,
+    ) % _statement_facts(event)
+
+
+def _statement_facts(event) -> dict:
+    from accounts.templatetags.arrears import money
+
+    data = event.data
+    return {
+        "number": event.target_repr,
+        "lines": data.get("lines", 0),
+        "total": money(data.get("total_due", "0"), data.get("currency", "")),
+    }
 
 
 def register() -> None:
@@ -367,11 +382,5 @@ def register() -> None:
                 ),
             )
         )
-    audit_sentence_register(
-        AUDIT_GENERATED,
-        _statement_sentence(_("Commission statement %(number)s generated: %(lines)s lines, %(total)s due")),
-    )
-    audit_sentence_register(
-        AUDIT_APPROVED,
-        _statement_sentence(_("Commission statement %(number)s approved: %(lines)s lines, %(total)s due")),
-    )
+    audit_sentence_register(AUDIT_GENERATED, _statement_generated)
+    audit_sentence_register(AUDIT_APPROVED, _statement_approved)

@@ -179,8 +179,9 @@ def test_approving_freezes_the_statement_and_is_audited(contract, manager):
     )
     event = AuditEvent.objects.get(action="collection.statement.approved")
     assert (event.actor, event.target_repr) == (manager, statement.number)
-    assert audit_text(event) == f"Commission statement {statement.number} approved: 1 lines, 10.00 CNY due"
-    assert AuditEvent.objects.filter(action="collection.statement.generated").count() == 1
+    assert audit_text(event) == f"Commission statement {statement.number} approved: 1 line, 10.00 CNY due"
+    generated = AuditEvent.objects.get(action="collection.statement.generated")
+    assert audit_text(generated) == f"Commission statement {statement.number} generated: 1 line, 10.00 CNY due"
 
 
 def test_an_approved_statement_is_refused_a_regeneration_and_a_second_approval(contract, manager):
