@@ -321,9 +321,16 @@ def test_the_statements_are_an_entry_of_the_agencies_group_for_managers_only(man
     assert "statements" not in [item["key"] for item in nav_group_items_for(supervisor, "agencies")]
 
 
-def test_the_supervisors_team_page_links_to_their_statements(client, supervisor):
+def test_the_portals_tabs_lead_a_supervisor_to_their_statements_and_back(client, contract, supervisor):
+    agent = agency_user(contract.agency, username="hx_agent")
+    statements = f'href="{reverse("collection:agency_statement_list")}"'
     client.force_login(supervisor)
 
-    body = client.get(reverse("collection:agency_team")).content.decode()
+    for name in ("collection:agency_queue", "collection:agency_team"):
+        assert statements in client.get(reverse(name)).content.decode()
+    back = client.get(reverse("collection:agency_statement_list")).content.decode()
+    assert f'href="{reverse("collection:agency_queue")}"' in back
+    assert f'href="{reverse("collection:agency_team")}"' in back
 
-    assert f'href="{reverse("collection:agency_statement_list")}"' in body
+    client.force_login(agent)
+    assert statements not in client.get(reverse("collection:agency_queue")).content.decode()
