@@ -102,13 +102,19 @@ class AgencyWorld:
 def recalled_case(contract):
     """A case that was placed with the contract's agency and recalled (back in its stage before, no agency)."""
     placement = placed_case(contract=contract, case=case_in_arrears(days_past_due=60))
+    return recalled_case_of(placement.case)
+
+
+def recalled_case_of(case):
+    """The case's active placement recalled as the recall leaves it (rows only: tests of the recall call it)."""
+    placement = Placement.objects.get(case=case, status=PlacementStatus.ACTIVE)
     Placement.objects.filter(pk=placement.pk).update(
         status=PlacementStatus.RECALLED,
         recalled_at=timezone.now(),
         recalled_on=timezone.localdate(),
         recall_reason="manual",
     )
-    case = placement.case
+    case = type(case).objects.get(pk=case.pk)
     case.stage, case.agency = placement.stage_before or Stage.EARLY, None
     case.save(update_fields=["stage", "agency", "updated_at"])
     return case
