@@ -61,6 +61,9 @@ AGENT_REACHABLE = {
 # ... and what their supervisor reaches besides.
 SUPERVISOR_REACHABLE = AGENT_REACHABLE | {
     "collection:agency_assign",
+    "collection:agency_file_list",  # E: the agency's placement files and return uploads
+    "collection:agency_return_upload",
+    "collection:agency_statement_list",  # D: the agency's approved commission statements
     "collection:agency_team",
     "collection:placement_file",
 }
