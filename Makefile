@@ -53,6 +53,7 @@ demo: migrate
 	$(PY) manage.py seed_demo_collection --seed 1 --if-empty
 	$(PY) manage.py seed_demo_legal --seed 1 --if-empty
 	$(PY) manage.py seed_demo_automation --seed 1 --if-empty
+	$(PY) manage.py seed_demo_agencies --seed 1 --if-empty
 
 run: .env
 	@# A .env written by an earlier `make run` turned DEBUG on: the demo now runs without it.

@@ -33,6 +33,9 @@ DEMO_STAFF = [
     ("huang", Role.COLLECTOR, "Huang", "Lei", "黄磊", "late"),
     ("xu", Role.COLLECTOR, "Xu", "Fang", "徐芳", "late"),
     ("field2", Role.FIELD_AGENT, "Guo", "Jun", "郭军", "field"),
+    # The agencies' staff (collection/demo/agencies.py links them): a supervisor at `agency`'s, an agent at another.
+    ("agency-lead", Role.AGENCY_AGENT, "Feng", "Tao", "冯涛", None),
+    ("agency2", Role.AGENCY_AGENT, "He", "Lin", "何琳", None),
 ]
 
 
