@@ -47,6 +47,7 @@ from collection.models import (
     case_number,
 )
 from lending.services import lender_today
+from lending.services.calendar import LENDER_TZ
 from lending.sql import chunks
 
 # Why a case cannot be placed (codes; the sentence is REFUSAL_TEXT's, for the reader).
@@ -232,6 +233,17 @@ def _execute(statement: str, params) -> int:
         return max(cursor.rowcount, 0)
 
 
+def placement_moment(placed_on: datetime.date, *, now: datetime.datetime) -> datetime.datetime:
+    """
+    When a placement starts: now, or for a placement back-dated to an earlier day the start of that
+    day in the lender's time zone, so the payments received since count for the agency
+    (commission and performance go by `placed_at`).
+    """
+    if placed_on >= timezone.localdate(now, LENDER_TZ):
+        return now
+    return datetime.datetime.combine(placed_on, datetime.time.min, tzinfo=LENDER_TZ)
+
+
 def _placements_insert(batch: PlacementBatch, case_ids: list[int], *, now) -> None:
     """One INSERT ... SELECT of the batch's Placement rows a chunk of cases."""
     table = Placement._meta.db_table
@@ -376,6 +388,7 @@ def cases_place(
             )
         contract = terms.contract
         now = timezone.now()
+        placed_at = placement_moment(placed_on, now=now)
         balance = sum((rows[pk].balance for pk in case_ids), Decimal("0.00"))
         batch = PlacementBatch.objects.create(
             agency=agency,
@@ -392,7 +405,7 @@ def cases_place(
         )
         try:
             with transaction.atomic():
-                _placements_insert(batch, case_ids, now=now)
+                _placements_insert(batch, case_ids, now=placed_at)
         except IntegrityError:  # placed at the same moment by someone else: the one-active constraint says no
             numbers = {pk: row.number for pk, row in rows.items()}
             raise PlacementRefused(agency=agency, refusals=dict.fromkeys(case_ids, PLACED), numbers=numbers) from None
@@ -401,7 +414,12 @@ def cases_place(
         stage_changes_insert(placements, on=placed_on, from_stage=F("stage_before"), to_stage=agency_stage, actor=actor)
         facts = events.case_placed(agency=agency, batch=batch)
         events_insert(
-            placements, code=facts.code, facts=facts.data, stage_facts={"from": "stage_before"}, actor=actor, now=now
+            placements,
+            code=facts.code,
+            facts=facts.data,
+            stage_facts={"from": "stage_before"},
+            actor=actor,
+            now=placed_at,
         )
         Case.objects.filter(pk__in=placements.values("case_id")).update(
             stage=Stage.AGENCY, agency=agency, worked_by=None, worked_until=None, updated_at=now
