@@ -7,9 +7,15 @@ from lending.models import ImportBatch
 
 FILE_TOO_LARGE_FOR_FORM = _("The file is {size}; an import may be at most {limit}.")
 
+# The core system's files. Kinds another app registers (an agency's return file) come in through that
+# app's own upload page, which knows whose file it is: the core-system upload does not offer them.
+CORE_SYSTEM_KINDS = [
+    (value, label) for value, label in ImportBatch.Kind.choices if value != ImportBatch.Kind.AGENCY_RETURNS
+]
+
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportBatch.Kind.choices)
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=CORE_SYSTEM_KINDS)
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("A header row naming the columns. See docs/intake.md."),

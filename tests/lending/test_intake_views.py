@@ -54,6 +54,8 @@ def test_the_upload_form_shows_the_kinds(client, admin_user):
     assert response.status_code == 200
     assert 'value="contact_points"' in response.text
     assert 'name="quarantine_bad_rows"' in response.text
+    # An agency's return file comes in through the agency files page, which knows whose it is.
+    assert 'value="agency_returns"' not in response.text
 
 
 def test_an_upload_waits_for_confirmation_and_apply_queues_it_on_commit(

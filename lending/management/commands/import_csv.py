@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lending.intake.forms import CORE_SYSTEM_KINDS
 from lending.intake.selectors import import_row_errors
 from lending.intake.services import IntakeError, import_file
 from lending.models import ImportBatch
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     help = "Import a CSV file of borrowers, contact points, accounts, installments or payments."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=ImportBatch.Kind.values)
+        parser.add_argument("kind", choices=[value for value, _label in CORE_SYSTEM_KINDS])
         parser.add_argument("path")
         parser.add_argument(
             "--encoding",
