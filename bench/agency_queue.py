@@ -86,8 +86,8 @@ def agencies_place(*, placed: int):
                 days_past_due_at_placement, currency, agent_id, status, recall_reason, recall_note)
             SELECT %(batch)s, %(agency)s, %(contract)s, c.id, CAST(%(today)s AS date) - CAST(c.id %% 60 AS int),
                    CAST(%(now)s AS timestamptz) - interval '1 day' * (c.id %% 60),
-                   CAST(%(today)s AS date) - CAST(c.id %% 60 AS int) + 90, c.stage, c.outstanding_balance, c.overdue_total,
-                   c.bucket, c.days_past_due, c.currency,
+                   CAST(%(today)s AS date) - CAST(c.id %% 60 AS int) + 90, c.stage, c.outstanding_balance,
+                   c.overdue_total, c.bucket, c.days_past_due, c.currency,
                    CASE WHEN (c.id / 3) %% 6 = 0 THEN NULL
                         ELSE (%(agents)s::bigint[])[1 + (c.id / 3) %% %(agent_count)s] END,
                    'active', '', ''
@@ -243,8 +243,13 @@ def main() -> None:
                 Page("agent: sorted by recall due", as_agent, "/agency/queue/", {"sort": "recall_due_on"}),
                 Page("agent: search by name prefix", as_agent, "/agency/queue/", {"q": "Borrower 12"}),
                 Page("agent: page 20 (htmx: the table only)", as_agent, "/agency/queue/", {"page": 20}, table_only),
-                Page("agent: next action due, M2 (htmx)", as_agent, "/agency/queue/",
-                     {"next_action_due": "on", "bucket": "M2"}, table_only),  # fmt: skip
+                Page(
+                    "agent: next action due, M2 (htmx)",
+                    as_agent,
+                    "/agency/queue/",
+                    {"next_action_due": "on", "bucket": "M2"},
+                    table_only,
+                ),
                 Page("supervisor: the team page", as_supervisor, "/agency/team/", {}),
             ],
             args.runs,

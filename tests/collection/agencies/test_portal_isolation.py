@@ -280,3 +280,55 @@ def test_the_placement_file_goes_to_the_agency_s_supervisor_only(client, world):
     body = _body(response)
     assert world.case_a.number in body and world.case_b.number not in body
     assert leaked(body, fields=_withheld()) == []
+
+
+# Every route that downloads a file (CSV, XLSX, PDF, ZIP) or exports a list, and who of an agency may use it.
+EXPORT_ROUTES = {
+    "collection:refusal_report": "none",  # ?export=csv
+    "collection:agency_performance_csv": "none",  # B: the managers' comparison of agencies
+    "lending:import_errors": "none",
+    "legal:letter_download": "none",
+    "legal:batch_file": "none",
+    "legal:bundle_download": "none",
+    "legal:evidence_download": "none",
+    "legal:template_preview_pdf": "none",
+    "collection:statement_pdf": "supervisor",  # D: the agency's own approved statements (no personal data)
+    "collection:statement_csv": "supervisor",
+    "collection:agency_return_errors": "supervisor",  # E: the error report of the agency's own upload
+    "collection:placement_file": "supervisor",  # E: the agency's own batches (contract's fields only)
+    "collection:case_hold_evidence": "agent",  # one hold's evidence on their own case: not a bulk export
+}
+# What gives a route away as a download: its name or the end of its path.
+EXPORT_NAME_WORDS = ("csv", "xlsx", "pdf", "download", "errors", "evidence", "_file")
+EXPORT_PATH_ENDS = (".csv", ".pdf", ".xlsx", ".zip", "/csv/", "/pdf/", "/download/", "-file/", "/<str:which>/")
+
+
+def test_every_export_route_is_classified(world):
+    """A new download route fails here until EXPORT_ROUTES says who of an agency may use it."""
+    looks_like_export = {
+        name
+        for name, pattern, _converters in routes()
+        if any(word in name.split(":")[1] for word in EXPORT_NAME_WORDS) or pattern.endswith(EXPORT_PATH_ENDS)
+    }
+    # Pages that download nothing themselves: legal's evidence list and its moves, the Agency files page.
+    pages = {"legal:file_evidence", "legal:evidence_move", "legal:evidence_remove", "collection:agency_file_list"}
+    exported_by_query = {"collection:refusal_report"}  # ?export=csv on the report's page
+    assert looks_like_export - pages == set(EXPORT_ROUTES) - exported_by_query
+
+
+@pytest.mark.parametrize("who", ["agent_a", "supervisor_a"])
+def test_an_agency_user_downloads_nothing_in_bulk(client, world, who):
+    user = getattr(world, who)
+    targets = Targets(world.case_a, actor=world.agent_a)
+    client.force_login(user)
+    allowed = {"agent"} if who == "agent_a" else {"agent", "supervisor"}
+    for name, pattern, converters in routes():
+        if name not in EXPORT_ROUTES or EXPORT_ROUTES[name] in allowed:
+            continue
+        url = targets.url(name, pattern, converters)
+        for params in ({}, {"export": "csv"}, {"format": "csv"}, {"format": "xlsx"}):
+            assert client.get(url, params).status_code in (403, 404), (name, params)
+    # A plain agent gets none of the supervisor's files either.
+    if who == "agent_a":
+        batch = reverse("collection:placement_file", args=[world.placement_a.batch.pk])
+        assert client.get(batch, {"format": "xlsx"}).status_code == 403

@@ -243,3 +243,11 @@ def test_an_agency_without_addresses_requests_no_visit(client, world):
     client.force_login(world.agent_b)
     response = client.get(reverse("collection:visit_request", args=[world.case_b.pk]))
     assert response.status_code == 200
+
+
+def test_the_agent_s_case_page_reads_no_more_than_the_lender_s(client, world, django_assert_max_num_queries):
+    client.force_login(world.agent_a)
+    url = reverse("collection:case_detail", args=[world.case_a.pk])
+    client.get(url)
+    with django_assert_max_num_queries(25):  # the case page's budget (tests/collection/test_case_page.py)
+        assert client.get(url).status_code == 200
