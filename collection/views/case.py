@@ -88,7 +88,10 @@ def _context(
         "form_names": FORM_NAMES,
         # What the keyboard user lands on after a swap: the open form ("form") or the message ("flash").
         "focus": focus,
-        "next_case_url": _url_or_empty("collection:next_case") if user_can(user, Capability.WORK_CASES) else "",
+        # Next case is the lender's queues' (an agency agent works their agency's queue instead).
+        "next_case_url": _url_or_empty("collection:next_case")
+        if user_can(user, Capability.WORK_CASES) and not user_can(user, Capability.WORK_AGENCY_CASES)
+        else "",
     }
     if can_work:
         context["forms"] = _forms(case, reads["contact_points"], bound=bound, initial=initial)

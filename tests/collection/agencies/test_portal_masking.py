@@ -251,3 +251,8 @@ def test_the_agent_s_case_page_reads_no_more_than_the_lender_s(client, world, dj
     client.get(url)
     with django_assert_max_num_queries(25):  # the case page's budget (tests/collection/test_case_page.py)
         assert client.get(url).status_code == 200
+
+
+def test_the_agent_s_case_page_offers_no_next_case(client, world, manager):
+    assert reverse("collection:next_case") not in page(client, world.agent_a, world.case_a)
+    assert reverse("collection:next_case") in page(client, manager, world.unplaced)
