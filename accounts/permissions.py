@@ -130,6 +130,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_CASES,
             Capability.WORK_CASES,
             Capability.REVEAL_CONTACT_DETAILS,
+            # Their agency's own field visits: asked for and reported by the agent (collection/services/visits.py).
+            Capability.VISIT_BORROWERS,
             Capability.WORK_AGENCY_CASES,
         }
     ),

@@ -36,6 +36,7 @@ from accounts.permissions import Capability, user_can
 from accounts.roles import Role
 from accounts.services import audit_record
 from collection import compliance, events
+from collection.agencies.members import agency_id_of
 from collection.compliance.facts import primary_zone
 from collection.errors import CollectionError
 from collection.models import (
@@ -298,7 +299,31 @@ def visit_request(
         address=address,
         preferred_on=preferred_on.isoformat() if preferred_on else None,
     )
+    if agency_id_of(actor) is not None and agency_id_of(actor) == case.agency_id:
+        _agency_visit_schedule(visit, actor=actor, on=preferred_on or lender_today())
     return visit
+
+
+def _agency_visit_schedule(visit: FieldVisit, *, actor, on: datetime.date) -> None:
+    """
+    A visit an agency agent asks for on a case placed with their agency is the agency's own field
+    work, under its contract: no lender approval, it goes straight onto the agent's own visit list
+    for the day asked (the guard has judged that day already), and they report it as a field agent does.
+    """
+    visit.status = VisitStatus.SCHEDULED
+    visit.agent = actor
+    visit.scheduled_on = on
+    visit.decided_by = actor
+    visit.save(update_fields=["status", "agent", "scheduled_on", "decided_by"])
+    _event(
+        visit,
+        "scheduled",
+        actor=actor,
+        agent=actor.pk,
+        agent_name=str(actor),
+        scheduled_on=on.isoformat(),
+        rescheduled=False,
+    )
 
 
 # --- The team lead's decision -----------------------------------------------------------

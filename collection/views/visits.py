@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import LazyPaginator, RequestConfig
@@ -38,6 +39,8 @@ from collection.views.dialogs import dialog_done
 from lending.masking import borrower_name_for
 
 REQUESTED = _("The visit was requested; a team lead will schedule it.")
+# An agency agent's visit goes straight onto their own list (collection/services/visits.py).
+ON_YOUR_LIST = _("The visit is on your visit list for %(day)s; file its report there once you have been.")
 SCHEDULED = _("The visit was scheduled.")
 REJECTED = _("The visit was rejected.")
 REPORTED = _("The visit report was filed.")
@@ -64,8 +67,11 @@ def visit_request(request, pk):
                 field = {"contact_point": "address_choice"}.get(error.field, error.field)
                 form.add_error(field if field in form.fields else None, str(error))
             else:
+                message = REQUESTED
+                if visit.status == VisitStatus.SCHEDULED:
+                    message = ON_YOUR_LIST % {"day": date_format(visit.scheduled_on, "SHORT_DATE_FORMAT")}
                 return dialog_done(
-                    request, case, REQUESTED, template="collection/visits/_requested.html", context={"visit": visit}
+                    request, case, message, template="collection/visits/_requested.html", context={"visit": visit}
                 )
     else:
         form = VisitRequestForm(borrower=borrower)

@@ -24,7 +24,7 @@ EXPECTED_NAVIGATION = {
     Role.TEAM_LEAD: TEAM_LEAD_NAVIGATION,
     Role.LEGAL_OFFICER: {"home", "borrowers", "legal", "letter_templates"},
     Role.MANAGER: TEAM_LEAD_NAVIGATION | {"audit", "portfolios", "refusal_report", "legal", "letter_templates"},
-    Role.AGENCY_AGENT: {"home", "agency_queue"},
+    Role.AGENCY_AGENT: {"home", "agency_queue", "visits"},
     Role.ADMIN: {"home", "borrowers", "imports", "audit", "admin", "portfolios", "refusal_report"},
 }
 # The automation's pages (issue 12) share one entry, "Automation", which lists them.

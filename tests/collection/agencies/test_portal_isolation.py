@@ -55,6 +55,7 @@ AGENT_REACHABLE = {
     "collection:case_reason_set",
     "collection:case_reveal",
     "collection:case_timeline",
+    "collection:visit_day",  # their own visits only (agent_day_visits: visits assigned to them)
     "collection:message_delivery_callback",  # the provider's signed callback: no session, refuses unsigned posts
     "lending:intake_payments_api",  # the core system's token-authenticated API: no session
 }
