@@ -15,12 +15,15 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import Capability
+from collection.agencies.portal import is_agency_user
 from collection.errors import CollectionError
 from collection.forms import ContactLogForm, HardshipForm, HoldForm, HoldReleaseForm, NoteForm, PromiseForm, ReasonForm
 from collection.models import AnsweredBy, Case, HoldKind, Outcome
 from collection.selectors import case_page as reads
+from collection.selectors.cases import cases_visible_to
 from collection.services import contacts as contact_services
 from collection.services import promises as promise_services
 from collection.views.access import case_required
@@ -37,6 +40,9 @@ REASON_SET = gettext_lazy("Reason for lateness recorded.")
 HOLD_PLACED = gettext_lazy("The case is on hold: no outbound contact until the hold is released.")
 HOLD_RELEASED = gettext_lazy("Hold released.")
 HARDSHIP_RECORDED = gettext_lazy("Hardship recorded; the case is on hold for review.")
+RECALLED_TO_LENDER = gettext_lazy(
+    "%(message)s The case went back to the lender (recalled from your agency), so it has left your queue."
+)
 CONTACT_REFUSED = gettext_lazy("%(label)s — %(reason)s")
 
 # What a borrower said on a call that leads straight to the next form.
@@ -47,8 +53,24 @@ FOLLOW_UP_FORM = {Outcome.PROMISED: "promise", Outcome.CLAIMS_HARDSHIP: "hardshi
 # --- Responses after an action -----------------------------------------------------------------
 
 
+def _left_the_agency(request, case: Case, message):
+    """
+    What an agency agent gets when their action recalled the case (a dispute, a hardship review, a
+    death reported: collection/agencies/recall.py): the case is no longer theirs to see, so they go
+    back to their queue with the reason, rather than to panels whose next click would be a 404.
+    """
+    if not is_agency_user(request.user) or cases_visible_to(request.user).filter(pk=case.pk).exists():
+        return None
+    messages.info(request, RECALLED_TO_LENDER % {"message": message})
+    url = reverse("collection:agency_queue")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 def _done(request, case: Case, message, *, open_form: str = "contact", initial: dict | None = None, level="success"):
     """The action worked: the actions panel afresh and the changed panels out-of-band; or back to the page."""
+    left = _left_the_agency(request, case, message)
+    if left is not None:
+        return left
     if request.htmx:
         focus = "form" if open_form != "contact" else "flash"
         context = live_context(request, case, open_form=open_form, initial=initial, focus=focus)
