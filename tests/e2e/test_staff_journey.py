@@ -31,6 +31,7 @@ def test_a_manager_logs_in_audits_and_switches_language(page):
             "Inbound contacts",
             "Portfolios",
             "Contact refusals",
+            "Agencies",
             "Legal",
             "Letter templates",
             "Automation",
