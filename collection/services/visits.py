@@ -310,8 +310,14 @@ def _agency_visit_schedule(visit: FieldVisit, *, actor, on: datetime.date) -> No
     work, under its contract: no lender approval, it goes straight onto the agent's own visit list
     for the day asked (the guard has judged that day already), and they report it as a field agent does.
     """
+    _scheduled(visit, agent=actor, on=on, actor=actor)
+
+
+def _scheduled(visit: FieldVisit, *, agent, on: datetime.date, actor) -> None:
+    """The visit on `agent`'s list for `on`, decided by `actor`, and its timeline line."""
+    rescheduled = visit.status == VisitStatus.SCHEDULED
     visit.status = VisitStatus.SCHEDULED
-    visit.agent = actor
+    visit.agent = agent
     visit.scheduled_on = on
     visit.decided_by = actor
     visit.save(update_fields=["status", "agent", "scheduled_on", "decided_by"])
@@ -319,10 +325,10 @@ def _agency_visit_schedule(visit: FieldVisit, *, actor, on: datetime.date) -> No
         visit,
         "scheduled",
         actor=actor,
-        agent=actor.pk,
-        agent_name=str(actor),
+        agent=agent.pk,
+        agent_name=str(agent),
         scheduled_on=on.isoformat(),
-        rescheduled=False,
+        rescheduled=rescheduled,
     )
 
 
@@ -357,21 +363,7 @@ def visit_schedule(*, visit: FieldVisit, agent, scheduled_on: datetime.date, act
         actor=actor,
         action="visit.schedule",
     )
-    rescheduled = visit.status == VisitStatus.SCHEDULED
-    visit.status = VisitStatus.SCHEDULED
-    visit.agent = agent
-    visit.scheduled_on = scheduled_on
-    visit.decided_by = actor
-    visit.save(update_fields=["status", "agent", "scheduled_on", "decided_by"])
-    _event(
-        visit,
-        "scheduled",
-        actor=actor,
-        agent=agent.pk,
-        agent_name=str(agent),
-        scheduled_on=scheduled_on.isoformat(),
-        rescheduled=rescheduled,
-    )
+    _scheduled(visit, agent=agent, on=scheduled_on, actor=actor)
     return visit
 
 
