@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "lending",
     "collection",
     "legal",
+    "portfolio",
 ]
 
 MIDDLEWARE = [
