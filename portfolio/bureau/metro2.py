@@ -15,6 +15,7 @@ dollars only; do not round"): 1,234.99 is 1234.
 """
 
 import datetime
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,6 +42,10 @@ class Field:
 
     def format(self, value) -> str:
         if self.kind == N:
+            if type(value) is int and value >= 0:
+                text = str(value)
+                if len(text) <= self.length:
+                    return text.rjust(self.length, "0")
             number = 0 if value in (None, "") else value
             text = number.strftime("%m%d%Y") if isinstance(number, datetime.date) else str(number)
             if not text.isdigit():
@@ -298,11 +303,13 @@ def history_character(month: Mapping | None) -> str:
         return "B"
     if month == "D":
         return "D"
-    state = AccountState(month.get("state", AccountState.OPEN))
-    if state == AccountState.CHARGED_OFF:
-        return "L"
-    if state == AccountState.COLLECTION:
-        return "G"
+    state = month.get("state")
+    if state is not None:
+        state = AccountState(state)
+        if state == AccountState.CHARGED_OFF:
+            return "L"
+        if state == AccountState.COLLECTION:
+            return "G"
     days = month.get("days_past_due") or 0
     if days < 30 and whole_units(month.get("balance")) == 0:
         return "E"
@@ -393,6 +400,42 @@ class Problem:
         return f"line {self.line}, {self.field}: {self.message}"
 
 
+def _fast_pattern(layout) -> re.Pattern:
+    """A line every field of which is of its type (numbers digits, text left-justified), in one regex."""
+    parts = []
+    for field in layout:
+        if field.kind == N:
+            parts.append(rf"\d{{{field.length}}}")
+        elif field.length == 1:
+            parts.append(".")
+        else:
+            parts.append(rf"(?:[^ ].{{{field.length - 1}}}| {{{field.length}}})")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+_FAST = {kind: _fast_pattern(layout) for kind, layout in LAYOUTS.items()}
+_DATES = {kind: [(f.start - 1, f.name) for f in layout if f.kind == N and f.length == 8 and _DATE_FIELDS.search(f.name)]
+          for kind, layout in LAYOUTS.items()}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_date(text: str) -> bool:
+    try:
+        datetime.datetime.strptime(text, "%m%d%Y")
+    except ValueError:
+        return False
+    return True
+
+
+def _line_problems(number: int, line: str, kind: str) -> list[Problem]:
+    """The problems of one record: none found by the one-regex check and the dates, else field by field."""
+    if _FAST[kind].fullmatch(line) and all(
+        line[at : at + 8] == "00000000" or _is_date(line[at : at + 8]) for at, _name in _DATES[kind]
+    ):
+        return []
+    return list(_field_problems(number, line, LAYOUTS[kind]))
+
+
 def _field_problems(number: int, line: str, layout) -> Iterator[Problem]:
     for field in layout:
         text = line[field.start - 1 : field.end]
@@ -401,9 +444,7 @@ def _field_problems(number: int, line: str, layout) -> Iterator[Problem]:
         elif field.name == "record_descriptor_word" and text != f"{RECORD_LENGTH:04d}":
             yield Problem(number, field.name, f"{text!r} is not {RECORD_LENGTH:04d}")
         elif field.kind == N and _DATE_FIELDS.search(field.name) and text.strip("0") and len(text) == 8:
-            try:
-                datetime.datetime.strptime(text, "%m%d%Y")
-            except ValueError:
+            if not _is_date(text):
                 yield Problem(number, field.name, f"{text!r} is not a date MMDDYYYY")
         elif field.kind == AN and text[:1] == " " and text.strip():
             yield Problem(number, field.name, f"{text!r} is not left-justified")
@@ -437,7 +478,7 @@ def metro2_validate(lines: Iterable[str]) -> list[Problem]:
         if kind != "BASE" and line[4 : 4 + len(kind)] != kind:
             problems.append(Problem(number, "record_identifier", f"expected {kind}"))
             continue
-        problems.extend(_field_problems(number, line, LAYOUTS[kind]))
+        problems.extend(_line_problems(number, line, kind))
         if kind == "BASE":
             code = line[status_at : status_at + 2]
             if code not in STATUS_CODES:
