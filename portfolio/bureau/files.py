@@ -7,6 +7,8 @@ or counted as it is written.
 import datetime
 from collections.abc import Iterable, Iterator, Mapping
 
+from django.utils import timezone
+
 from portfolio.bureau import metro2
 from portfolio.bureau.cn_report import cn_lines
 from portfolio.bureau.source import month_bounds, month_rows
@@ -77,7 +79,7 @@ def metro2_lines_for(rows: Iterable[Mapping], *, month: str, reporter: str, iden
     first, after = month_bounds(month)
     header = metro2.header_record(
         activity_date=after - datetime.timedelta(days=1),
-        created=datetime.date.today(),
+        created=timezone.localdate(),
         reporter=reporter,
         equifax_program_identifier=identification,
     )
@@ -90,11 +92,17 @@ def metro2_write(path, *, month: str, reporter: str = "Arrears", identification:
     with open(path, "w", encoding="utf-8", newline="") as file:
         lines = metro2_lines_for(month_rows(month), month=month, reporter=reporter, identification=identification)
         file.writelines(lines)
+    lines = 0
+
+    def counted(file):
+        nonlocal lines
+        for line in file:
+            lines += 1
+            yield line
+
     with open(path, encoding="utf-8", newline="") as file:
-        problems = metro2.metro2_validate(file)
-    with open(path, encoding="utf-8", newline="") as file:
-        count = sum(1 for _line in file) - 2
-    return count, problems
+        problems = metro2.metro2_validate(counted(file))
+    return lines - 2, problems
 
 
 def cn_write(path, *, month: str) -> int:

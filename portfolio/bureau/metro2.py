@@ -460,33 +460,42 @@ def metro2_validate(lines: Iterable[str]) -> list[Problem]:
     An empty list: the file is valid.
     """
     problems: list[Problem] = []
-    records = [line.rstrip("\r\n") for line in lines]
-    if not records:
-        return [Problem(0, "file", "empty")]
     counts: Counter = Counter()
     status_at = _start(BASE, "account_status")
-    for number, line in enumerate(records, 1):
-        if len(line) != RECORD_LENGTH:
-            problems.append(Problem(number, "record", f"{len(line)} characters, not {RECORD_LENGTH}"))
-            continue
-        if number == 1:
-            kind = "HEADER"
-        elif number == len(records):
-            kind = "TRAILER"
-        else:
-            kind = "BASE"
-        if kind != "BASE" and line[4 : 4 + len(kind)] != kind:
-            problems.append(Problem(number, "record_identifier", f"expected {kind}"))
-            continue
-        problems.extend(_line_problems(number, line, kind))
-        if kind == "BASE":
-            code = line[status_at : status_at + 2]
-            if code not in STATUS_CODES:
-                problems.append(Problem(number, "account_status", f"{code!r} is not a status code"))
-            counts[code] += 1
-    if len(records) >= 2 and len(records[-1]) == RECORD_LENGTH and records[-1][4:11] == "TRAILER":
-        problems.extend(_trailer_problems(len(records), records[-1], counts))
+    number, last = 0, None
+    # Streamed (a million lines are never held at once): a line is known to be a base segment once
+    # another follows it, and the last line read is the trailer.
+    for line in lines:
+        line = line.rstrip("\r\n")
+        number += 1
+        if last is not None:
+            _record_check(number - 1, last, "HEADER" if number == 2 else "BASE", problems, counts, status_at)
+        last = line
+    if last is None:
+        return [Problem(0, "file", "empty")]
+    kind = "HEADER" if number == 1 else "TRAILER"
+    if number == 1:
+        problems.append(Problem(1, "file", "no trailer"))
+    if _record_check(number, last, kind, problems, counts, status_at) and kind == "TRAILER":
+        problems.extend(_trailer_problems(number, last, counts))
     return problems
+
+
+def _record_check(number: int, line: str, kind: str, problems: list, counts: Counter, status_at: int) -> bool:
+    """Add one record's problems; count a base segment's status. False: the record could not be read as `kind`."""
+    if len(line) != RECORD_LENGTH:
+        problems.append(Problem(number, "record", f"{len(line)} characters, not {RECORD_LENGTH}"))
+        return False
+    if kind != "BASE" and line[4 : 4 + len(kind)] != kind:
+        problems.append(Problem(number, "record_identifier", f"expected {kind}"))
+        return False
+    problems.extend(_line_problems(number, line, kind))
+    if kind == "BASE":
+        code = line[status_at : status_at + 2]
+        if code not in STATUS_CODES:
+            problems.append(Problem(number, "account_status", f"{code!r} is not a status code"))
+        counts[code] += 1
+    return True
 
 
 def _trailer_problems(number: int, line: str, counts: Counter) -> Iterator[Problem]:

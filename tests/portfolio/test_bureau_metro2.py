@@ -170,3 +170,10 @@ def test_a_bad_date_is_found():
     at = next(f for f in metro2.BASE if f.name == "date_opened").start - 1
     lines[1] = lines[1][:at] + "13452025" + lines[1][at + 8 :]
     assert [(p.line, p.field) for p in metro2.metro2_validate(lines)] == [(2, "date_opened")]
+
+
+def test_a_file_without_its_trailer_is_refused_and_a_stream_is_read_as_it_comes():
+    lines = a_file()
+    assert [(p.line, p.field) for p in metro2.metro2_validate(lines[:-1])] == [(5, "record_identifier")]
+    assert [(p.line, p.field) for p in metro2.metro2_validate(lines[:1])] == [(1, "file")]
+    assert metro2.metro2_validate(line for line in lines) == []
