@@ -53,7 +53,10 @@ def log_in(page, username, password):
     page.goto("/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    # The landing page's scripts (keyboard shortcuts, editors) are deferred: wait for them before pressing keys.
+    page.wait_for_load_state("load")
 
 
 # A weekday morning in Shanghai, where the borrower's address and mobile place them: the call is

@@ -43,7 +43,9 @@ def _create_strategy(page, name, steps):
     page.get_by_label("Name").fill(name)
     for index, (day, action, settings) in enumerate(steps, start=1):
         if index > 1:
-            page.get_by_role("button", name="Add a step").click()
+            with page.expect_navigation():  # the form comes back with one more row
+                page.get_by_role("button", name="Add a step").click()
+            page.wait_for_load_state("load")
         page.get_by_label(f"Step {index}: at day").fill(str(day))
         page.get_by_label(f"Step {index}: action").select_option(label=action)
         row = page.locator(f"tr[data-step='{index}']")

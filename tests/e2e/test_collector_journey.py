@@ -27,6 +27,7 @@ def test_a_collector_takes_the_next_case_and_logs_a_promise(page, collector, sha
 
     with page.expect_navigation():
         page.keyboard.press("n")  # Next case
+    page.wait_for_load_state("load")  # the case page's keyboard shortcuts come with its deferred script
     expect(page).to_have_url(f"{page.url.split('/cases/')[0]}/cases/{case.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.number)
 
