@@ -5,12 +5,15 @@ arrears of the collector's team and its borrower's mobile.
 """
 
 import datetime
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
+from collection.compliance import ContactRefused
 from collection.models import AnsweredBy, Channel, Outcome
 from collection.services.contacts import contact_log
 from tests.collection.factories import case_in_arrears
@@ -46,6 +49,34 @@ def call_logged(case, point, actor, **kwargs):
     kwargs.setdefault("answered_by", AnsweredBy.BORROWER)
     kwargs.setdefault("outcome", Outcome.RIGHT_PARTY_CONTACT)
     return contact_log(case=case, contact_point=point, actor=actor, **kwargs)
+
+
+def calls_at_once(case, point, users) -> tuple[list, list]:
+    """
+    Each user logs a connected call (call_logged) at the same moment, one thread each released by a
+    barrier: the ids of the calls logged and the rules that refused the others (the daily-cap races).
+    """
+    barrier = threading.Barrier(len(users))
+    logged, refused, errors = [], [], []
+
+    def press(user):
+        try:
+            barrier.wait(timeout=30)
+            logged.append(call_logged(case, point, user).pk)
+        except ContactRefused as error:
+            refused.append(error.verdict.rule)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return logged, refused
 
 
 def contact_posted(client, user, case, point, **changes):

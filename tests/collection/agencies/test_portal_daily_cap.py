@@ -9,8 +9,6 @@ profile's limit through, because contact_log locks the borrower's row before
 the guard counts.
 """
 
-import threading
-
 import pytest
 import time_machine
 from django.db import connection
@@ -21,7 +19,7 @@ from collection.compliance.profiles import profile_for
 from collection.models import ContactAttempt, ContactRefusal
 from tests.collection.agencies.factories import AgencyContractFactory, agency_user, placed_case
 from tests.collection.agencies.portal_cast import recalled_case_of
-from tests.collection.conftest import MORNING, call_logged
+from tests.collection.conftest import MORNING, call_logged, calls_at_once
 from tests.collection.factories import case_in_arrears
 from tests.factories import UserFactory
 
@@ -96,30 +94,6 @@ def test_a_call_nobody_answered_does_not_count(collector):
             call_logged(case, point, agent)
 
 
-def _press_at_once(case, point, users) -> tuple[list, list]:
-    barrier = threading.Barrier(len(users))
-    logged, refused, errors = [], [], []
-
-    def press(user):
-        try:
-            barrier.wait(timeout=30)
-            logged.append((user.username, call_logged(case, point, user).pk))
-        except ContactRefused as error:
-            refused.append(error.verdict.rule)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=press, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return logged, refused
-
-
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_lender_and_two_agency_agents_calling_at_once_get_exactly_the_daily_limit(team_a):
@@ -138,7 +112,7 @@ def test_the_lender_and_two_agency_agents_calling_at_once_get_exactly_the_daily_
         placed_case(contract=contract, case=case)
         case.refresh_from_db()
         pressers = [collector, collector, *agents, *agents, *agents]
-        logged, refused = _press_at_once(case, point, pressers)
+        logged, refused = calls_at_once(case, point, pressers)
     assert len(logged) == limit
     assert refused == [Rule.DAILY_CONNECTED_CALLS] * (len(pressers) - limit)
     assert ContactAttempt.objects.filter(case=case).count() == limit
