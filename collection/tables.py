@@ -110,12 +110,7 @@ class CaseQueueTable(tables.Table):
             due = case.status != CaseStatus.ON_HOLD and (case.next_action_at is None or case.next_action_at <= self.now)
             select_cell = collector_cell = ""
             if self.show_select:
-                select_cell = format_html(
-                    '<td><input type="checkbox" name="case" value="{}" data-row-select aria-label="{} {}"></td>',
-                    case.pk,
-                    select,
-                    case.number,
-                )
+                select_cell = queue_select_cell(case, select)
             if self.show_collector:
                 collector_cell = format_html("<td>{}</td>", case.assigned_to or unassigned)
             cells = format_html(
@@ -130,17 +125,15 @@ class CaseQueueTable(tables.Table):
                 " · ".join(part for part in (borrower.province, borrower.city) if part) or DASH,
                 stages.get(case.stage, case.stage),
                 statuses.get(case.status, case.status),
-                format_html(' <span class="flag" title="{}">{}</span>', broken_title, broken)
-                if case.has_broken_promise
-                else "",
+                queue_broken_flag(case, broken_title, broken),
                 case.bucket.lower().replace("+", "-plus"),
                 case.bucket,
                 case.days_past_due,
                 money(case.overdue_total, case.currency),
                 case.priority,
-                _when(case.next_action_at),
+                queue_when(case.next_action_at),
                 formats.date_format(case.promise_due_on, "SHORT_DATE_FORMAT") if case.promise_due_on else DASH,
-                _when(case.last_contact_at),
+                queue_when(case.last_contact_at),
             )
             rows.append(
                 format_html(
@@ -152,16 +145,39 @@ class CaseQueueTable(tables.Table):
                     collector_cell,
                 )
             )
-        if not rows:
-            return format_html('<tr><td colspan="{}" class="muted">{}</td></tr>', len(self.columns), self.empty_text)
-        return format_html_join("\n", "{}", ((row,) for row in rows))
+        return queue_rows_joined(self, rows)
 
 
-def _when(moment) -> str:
+# --- What the queues' hand-written rows share (this one and the agency queue's, collection/agencies/) ---
+
+
+def queue_when(moment) -> str:
     """A date and time in the viewer's time zone, short."""
     if moment is None:
         return DASH
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def queue_select_cell(case, select_label: str) -> str:
+    """The row's checkbox of the bulk form around the table."""
+    return format_html(
+        '<td><input type="checkbox" name="case" value="{}" data-row-select aria-label="{} {}"></td>',
+        case.pk,
+        select_label,
+        case.number,
+    )
+
+
+def queue_broken_flag(case, title: str, text: str) -> str:
+    """The "broken" flag after the borrower's name when a promise was broken, else nothing."""
+    return format_html(' <span class="flag" title="{}">{}</span>', title, text) if case.has_broken_promise else ""
+
+
+def queue_rows_joined(table, rows: list) -> SafeString:
+    """The page's rows, or the one row saying none matches."""
+    if not rows:
+        return format_html('<tr><td colspan="{}" class="muted">{}</td></tr>', len(table.columns), table.empty_text)
+    return format_html_join("\n", "{}", ((row,) for row in rows))
 
 
 # --- The approval queue (collection/views/arrangements.py) ---------------------------------------

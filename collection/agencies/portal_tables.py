@@ -10,7 +10,7 @@ import django_tables2 as tables
 from django import forms
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.templatetags.arrears import money
 from collection.filters import CaseQueueFilter
 from collection.models import Case
-from collection.tables import DASH, _sortable
+from collection.tables import DASH, _sortable, queue_broken_flag, queue_rows_joined, queue_select_cell, queue_when
 
 MINE = "mine"
 
@@ -48,12 +48,6 @@ class AgencyQueueFilter(CaseQueueFilter):
 
 def _date(day) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT") if day else DASH
-
-
-def _when(moment) -> str:
-    if moment is None:
-        return DASH
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 class AgencyQueueTable(tables.Table):
@@ -116,12 +110,7 @@ class AgencyQueueTable(tables.Table):
             due = case.next_action_at is None or case.next_action_at <= self.now
             select_cell = ""
             if self.show_select:
-                select_cell = format_html(
-                    '<td><input type="checkbox" name="case" value="{}" data-row-select aria-label="{} {}"></td>',
-                    case.pk,
-                    select,
-                    case.number,
-                )
+                select_cell = queue_select_cell(case, select)
             cells = format_html(
                 '<td class="nowrap"><a href="{}" hx-boost="false" data-row-link>{}</a></td><td>{}{}</td>'
                 '<td><span class="bucket bucket-{}">{}</span></td><td class="num">{}</td>'
@@ -130,9 +119,7 @@ class AgencyQueueTable(tables.Table):
                 url,
                 case.number,
                 case.borrower.name,
-                format_html(' <span class="flag" title="{}">{}</span>', broken_title, broken)
-                if case.has_broken_promise
-                else "",
+                queue_broken_flag(case, broken_title, broken),
                 case.bucket.lower().replace("+", "-plus"),
                 case.bucket,
                 case.days_past_due,
@@ -140,12 +127,10 @@ class AgencyQueueTable(tables.Table):
                 _date(case.placed_on),
                 _date(case.recall_due_on),
                 self.agent_names.get(case.agency_agent_id, pool) if case.agency_agent_id else pool,
-                _when(case.next_action_at),
-                _when(case.last_contact_at),
+                queue_when(case.next_action_at),
+                queue_when(case.last_contact_at),
             )
             rows.append(
                 format_html('<tr data-href="{}" class="{}">{}{}</tr>', url, "due" if due else "", select_cell, cells)
             )
-        if not rows:
-            return format_html('<tr><td colspan="{}" class="muted">{}</td></tr>', len(self.columns), self.empty_text)
-        return format_html_join("\n", "{}", ((row,) for row in rows))
+        return queue_rows_joined(self, rows)
